@@ -1,0 +1,164 @@
+//! Scaled dot-product attention with an optional key mask, the core of the track classifier
+//! (and of DINOv2/SAM2 in the full tier).
+//!
+//! On a GPU device it runs `shaders/attention.wgsl` (tiled, online softmax, O(L*D) memory).
+//! On the CPU backend, and under autodiff (training needs gradients, which our kernel has
+//! not), it runs burn's own matmul-softmax-matmul, [`attention_dense`].
+
+pub mod reference;
+
+use crate::error::{Result, SegmoError};
+use crate::gpu;
+use burn::tensor::{activation, Tensor};
+
+/// Head dimensions the kernel is instantiated for.
+pub const HEAD_DIMS: [usize; 4] = [16, 32, 64, 128];
+/// Floats of one key (or value) tile: (16 KiB - 48 B of parameters) / 2 tiles / 4 bytes.
+const KEY_TILE_FLOATS: usize = 2040;
+/// Keys per dispatch; longer key ranges are chained over dispatches (see the shader).
+const KEYS_PER_DISPATCH: usize = 4096;
+/// Queries per workgroup in `attention.wgsl`.
+const ROWS_PER_GROUP: usize = 64;
+
+/// `q [B,H,Lq,D]`, `k`/`v [B,H,Lk,D]`, `key_mask [B,Lk]` (1 = attend, 0 = ignore) -> `[B,H,Lq,D]`.
+/// `scale` defaults to 1/sqrt(D). Rows whose keys are all masked come out as zeros.
+pub fn attention(
+    q: Tensor<4>,
+    k: Tensor<4>,
+    v: Tensor<4>,
+    key_mask: Option<Tensor<2>>,
+    scale: Option<f32>,
+) -> Result<Tensor<4>> {
+    let dims = check_shapes(&q, &k, &v, key_mask.as_ref())?;
+    let scale = scale.unwrap_or(1.0 / (dims.d as f32).sqrt());
+    if dims.lk == 0 {
+        return Ok(Tensor::zeros([dims.b, dims.h, dims.lq, dims.d], &q.device()));
+    }
+    if gpu::is_gpu_tensor(&q) && HEAD_DIMS.contains(&dims.d) {
+        attention_wgsl(q, k, v, key_mask, scale, dims)
+    } else {
+        Ok(attention_dense(q, k, v, key_mask, scale))
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Dims {
+    b: usize,
+    h: usize,
+    lq: usize,
+    lk: usize,
+    d: usize,
+}
+
+fn check_shapes(q: &Tensor<4>, k: &Tensor<4>, v: &Tensor<4>, mask: Option<&Tensor<2>>) -> Result<Dims> {
+    let [b, h, lq, d] = q.dims();
+    let [kb, kh, lk, kd] = k.dims();
+    if [kb, kh, kd] != [b, h, d] || v.dims() != k.dims() {
+        return Err(SegmoError::Shape(format!(
+            "attention: q {:?}, k {:?}, v {:?}; expected k = v = [{b}, {h}, Lk, {d}]",
+            q.dims(),
+            k.dims(),
+            v.dims()
+        )));
+    }
+    if let Some(m) = mask {
+        if m.dims() != [b, lk] {
+            return Err(SegmoError::Shape(format!(
+                "attention: key mask {:?}, expected [{b}, {lk}]",
+                m.dims()
+            )));
+        }
+    }
+    if lq == 0 || d == 0 || b * h == 0 {
+        return Err(SegmoError::Shape(format!("attention: empty query tensor {:?}", q.dims())));
+    }
+    Ok(Dims { b, h, lq, lk, d })
+}
+
+fn attention_wgsl(
+    q: Tensor<4>,
+    k: Tensor<4>,
+    v: Tensor<4>,
+    key_mask: Option<Tensor<2>>,
+    scale: f32,
+    Dims { b, h, lq, lk, d }: Dims,
+) -> Result<Tensor<4>> {
+    let bytes = |n: usize| (n * 4) as u64;
+    gpu::check_binding("attention queries", bytes(b * h * lq * d))?;
+    gpu::check_binding("attention keys", bytes(b * h * lk * d))?;
+    gpu::check_binding("attention key mask", bytes(b * lk))?;
+
+    let q = gpu::into_cube(q)?;
+    let k = gpu::into_cube(k)?;
+    let v = gpu::into_cube(v)?;
+    let has_mask = key_mask.is_some();
+    let mask = match key_mask {
+        Some(m) => gpu::into_cube(m)?.handle,
+        // The shader declares the binding either way; a 1-word stand-in keeps the layout fixed.
+        None => gpu::empty_f32(&q, 1),
+    };
+    let bh = b * h;
+    let max_groups = gpu::limits().max_compute_workgroups_per_dimension as usize;
+    let groups_y = bh.min(max_groups);
+    let groups_z = bh.div_ceil(groups_y);
+    let out = gpu::empty_f32(&q, bh * lq * d);
+    let stats = gpu::empty_f32(&q, bh * lq * 2);
+    let chunks = lk.div_ceil(KEYS_PER_DISPATCH);
+    for c in 0..chunks {
+        let (k_begin, k_end) = (c * KEYS_PER_DISPATCH, ((c + 1) * KEYS_PER_DISPATCH).min(lk));
+        let flags = (c == 0) as u32 | (((c + 1 == chunks) as u32) << 1);
+        let params = [
+            bh as u32,
+            h as u32,
+            lq as u32,
+            lk as u32,
+            has_mask as u32,
+            scale.to_bits(),
+            groups_y as u32,
+            k_begin as u32,
+            k_end as u32,
+            flags,
+            0,
+            0,
+        ];
+        let shader = gpu::Wgsl::new(
+            "attention",
+            include_str!("../../shaders/attention.wgsl"),
+            &[("D", d as u32), ("BK", (KEY_TILE_FLOATS / d) as u32)],
+        );
+        let params = gpu::params_buffer(&q, &params);
+        gpu::launch(
+            &q,
+            shader,
+            [lq.div_ceil(ROWS_PER_GROUP) as u32, groups_y as u32, groups_z as u32],
+            vec![q.handle.clone(), k.handle.clone(), v.handle.clone(), mask.clone(), out.clone(), params, stats.clone()],
+        )?;
+    }
+    Ok(gpu::from_cube(&q, out, [b, h, lq, d]))
+}
+
+/// burn's own matmul-softmax-matmul: the CPU path, the autodiff path, and the baseline the
+/// attention benchmark compares our kernel with. Builds the full `[B,H,Lq,Lk]` score matrix.
+pub fn attention_dense(
+    q: Tensor<4>,
+    k: Tensor<4>,
+    v: Tensor<4>,
+    key_mask: Option<Tensor<2>>,
+    scale: f32,
+) -> Tensor<4> {
+    let [b, _, _, _] = q.dims();
+    let lk = k.dims()[2];
+    let scores = q.matmul(k.swap_dims(2, 3)).mul_scalar(scale);
+    match key_mask {
+        None => activation::softmax(scores, 3).matmul(v),
+        Some(mask) => {
+            let keep = mask.reshape([b, 1, 1, lk]);
+            // A large finite penalty instead of -inf keeps all-masked rows free of NaN; those
+            // rows are then zeroed by `any`, matching the kernel.
+            let penalty = keep.clone().sub_scalar(1.0).mul_scalar(1.0e9);
+            let weights = activation::softmax(scores + penalty, 3) * keep.clone();
+            let any = keep.max_dim(3);
+            weights.matmul(v) * any
+        }
+    }
+}

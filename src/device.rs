@@ -1,0 +1,199 @@
+//! Picks where the tensors live: a WebGPU/wgpu adapter when there is one, burn's pure-Rust
+//! CPU backend (`flex`) otherwise. The choice is reported, because a silent CPU fallback would
+//! make a 100x slowdown look like a bug.
+
+use crate::error::{Result, SegmoError};
+use burn::tensor::Device;
+use std::sync::Mutex;
+
+/// What the caller asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DevicePreference {
+    /// GPU when an adapter answers, else CPU.
+    #[default]
+    Auto,
+    /// GPU or an error: for benchmarks and tests that must not silently run on CPU.
+    Gpu,
+    Cpu,
+}
+
+impl std::str::FromStr for DevicePreference {
+    type Err = SegmoError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "gpu" | "webgpu" | "wgpu" => Ok(Self::Gpu),
+            "cpu" => Ok(Self::Cpu),
+            other => Err(SegmoError::BadInput(format!(
+                "unknown device '{other}', expected auto, gpu or cpu"
+            ))),
+        }
+    }
+}
+
+/// Limits our own kernels are checked against before launch, so an oversize request is a
+/// typed error instead of a wgpu validation panic deep inside the runtime.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct GpuLimits {
+    pub max_storage_buffer_binding_size: u64,
+    pub max_buffer_size: u64,
+    pub max_compute_workgroups_per_dimension: u32,
+    pub max_compute_workgroup_storage_size: u32,
+    pub max_storage_buffers_per_shader_stage: u32,
+}
+
+impl GpuLimits {
+    /// The WebGPU defaults every browser guarantees.
+    pub const WEBGPU_DEFAULT: GpuLimits = GpuLimits {
+        max_storage_buffer_binding_size: 128 << 20,
+        max_buffer_size: 256 << 20,
+        max_compute_workgroups_per_dimension: 65535,
+        max_compute_workgroup_storage_size: 16384,
+        max_storage_buffers_per_shader_stage: 8,
+    };
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    Gpu,
+    Cpu,
+}
+
+/// Human-readable account of the chosen device (also the `device` field seen from JS).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct DeviceInfo {
+    pub backend: BackendKind,
+    /// Adapter name as the driver reports it ("llvmpipe (LLVM 15.0.6, 256 bits)", "SwiftShader
+    /// Device (Subzero)", ...) or "CPU (burn flex)".
+    pub name: String,
+    /// wgpu backend ("Vulkan", "BrowserWebGpu", ...), empty on CPU.
+    pub api: String,
+    pub limits: Option<GpuLimits>,
+    /// Why we fell back to CPU under `Auto`, if we did.
+    pub fallback_reason: Option<String>,
+}
+
+impl std::fmt::Display for DeviceInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.backend {
+            BackendKind::Gpu => write!(f, "GPU: {} ({})", self.name, self.api),
+            BackendKind::Cpu => match &self.fallback_reason {
+                Some(why) => write!(f, "CPU (burn flex); no GPU: {why}"),
+                None => write!(f, "CPU (burn flex)"),
+            },
+        }
+    }
+}
+
+/// A burn device plus what we know about it.
+#[derive(Clone, Debug)]
+pub struct ComputeDevice {
+    pub device: Device,
+    pub info: DeviceInfo,
+}
+
+// burn's wgpu runtime can be initialised once per process; later requests reuse it.
+static GPU: Mutex<Option<std::result::Result<ComputeDevice, String>>> = Mutex::new(None);
+
+impl ComputeDevice {
+    pub fn cpu() -> Self {
+        Self::cpu_because(None)
+    }
+
+    fn cpu_because(reason: Option<String>) -> Self {
+        ComputeDevice {
+            device: Device::flex(),
+            info: DeviceInfo {
+                backend: BackendKind::Cpu,
+                name: "CPU (burn flex)".into(),
+                api: String::new(),
+                limits: None,
+                fallback_reason: reason,
+            },
+        }
+    }
+
+    pub fn is_gpu(&self) -> bool {
+        self.info.backend == BackendKind::Gpu
+    }
+
+    /// Native device selection (blocking).
+    #[cfg(not(target_family = "wasm"))]
+    pub fn select(pref: DevicePreference) -> Result<Self> {
+        if pref == DevicePreference::Cpu {
+            return Ok(Self::cpu());
+        }
+        let gpu = {
+            let mut slot = GPU.lock().unwrap_or_else(|p| p.into_inner());
+            slot.get_or_insert_with(|| {
+                Device::wgpu_options()
+                    .init_with_setup()
+                    .map(|(device, setup)| Self::from_setup(device, &setup))
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+        };
+        Self::resolve(pref, gpu)
+    }
+
+    /// Browser (and async native) device selection.
+    pub async fn select_async(pref: DevicePreference) -> Result<Self> {
+        if pref == DevicePreference::Cpu {
+            return Ok(Self::cpu());
+        }
+        let cached = GPU.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let gpu = match cached {
+            Some(r) => r,
+            None => {
+                let r = Device::wgpu_options()
+                    .init_with_setup_async()
+                    .await
+                    .map(|(device, setup)| Self::from_setup(device, &setup))
+                    .map_err(|e| e.to_string());
+                *GPU.lock().unwrap_or_else(|p| p.into_inner()) = Some(r.clone());
+                r
+            }
+        };
+        Self::resolve(pref, gpu)
+    }
+
+    fn resolve(pref: DevicePreference, gpu: std::result::Result<Self, String>) -> Result<Self> {
+        match (gpu, pref) {
+            (Ok(d), _) => {
+                log::info!("segmo device: {}", d.info);
+                Ok(d)
+            }
+            (Err(e), DevicePreference::Gpu) => Err(SegmoError::NoAdapter(e)),
+            (Err(e), _) => {
+                let d = Self::cpu_because(Some(e));
+                log::warn!("segmo device: {}", d.info);
+                Ok(d)
+            }
+        }
+    }
+
+    fn from_setup(device: Device, setup: &burn::tensor::wgpu::WgpuSetup) -> Self {
+        let info = setup.adapter.get_info();
+        let l = setup.device.limits();
+        let limits = GpuLimits {
+            max_storage_buffer_binding_size: l.max_storage_buffer_binding_size as u64,
+            max_buffer_size: l.max_buffer_size,
+            max_compute_workgroups_per_dimension: l.max_compute_workgroups_per_dimension,
+            max_compute_workgroup_storage_size: l.max_compute_workgroup_storage_size,
+            max_storage_buffers_per_shader_stage: l.max_storage_buffers_per_shader_stage,
+        };
+        crate::gpu::set_limits(limits);
+        ComputeDevice {
+            device,
+            info: DeviceInfo {
+                backend: BackendKind::Gpu,
+                name: info.name.clone(),
+                api: format!("{:?}", info.backend),
+                limits: Some(limits),
+                fallback_reason: None,
+            },
+        }
+    }
+}

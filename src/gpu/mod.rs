@@ -1,0 +1,148 @@
+//! Running our own WGSL on the device and queue burn already uses.
+//!
+//! burn 0.22 runs every GPU tensor through a cubecl compute client. cubecl accepts a
+//! "precompiled" kernel whose text is already WGSL (`burn_wgpu::SourceKernel`), builds the
+//! pipeline with a layout derived from the shader, and binds tensor handles in the order we
+//! give them. Launching through that client (instead of a second wgpu device) means our
+//! kernels are queued on the same stream as burn's own: no CPU round trip, no extra
+//! synchronisation, and the same code path natively and in the browser. See README
+//! "Architecture".
+
+use crate::device::GpuLimits;
+use crate::error::{Result, SegmoError};
+use burn::backend::wgpu::{CubeTensor, KernelSource, SourceKernel, SourceTemplate};
+use burn::backend::Cube;
+use burn::cubecl::prelude::KernelId;
+use burn::cubecl::server::{Handle, KernelArguments};
+use burn::cubecl::{CubeCount, CubeDim};
+use burn::tensor::{DType, Shape, Tensor};
+use burn::backend::DispatchDevice;
+use std::sync::Mutex;
+
+static LIMITS: Mutex<GpuLimits> = Mutex::new(GpuLimits::WEBGPU_DEFAULT);
+
+pub(crate) fn set_limits(limits: GpuLimits) {
+    *LIMITS.lock().unwrap_or_else(|p| p.into_inner()) = limits;
+}
+
+/// Limits of the registered GPU (WebGPU defaults until a device is selected).
+pub fn limits() -> GpuLimits {
+    *LIMITS.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// True when a tensor lives on a cubecl (wgpu/WebGPU) device, where our WGSL can run.
+pub fn is_gpu_tensor<const D: usize>(t: &Tensor<D>) -> bool {
+    let device = t.device();
+    matches!(device.as_dispatch(), DispatchDevice::Cube(_)) && !device.is_autodiff()
+}
+
+/// One WGSL compute shader from `shaders/`, its `{{NAME}}` placeholders filled in.
+pub struct Wgsl {
+    /// Identifies the compiled pipeline in cubecl's cache: must differ whenever `text` does.
+    key: String,
+    text: String,
+}
+
+impl Wgsl {
+    pub fn new(name: &str, template: &str, constants: &[(&str, u32)]) -> Self {
+        let mut text = template.to_string();
+        let mut key = name.to_string();
+        for (k, v) in constants {
+            text = text.replace(&format!("{{{{{k}}}}}"), &v.to_string());
+            key.push_str(&format!(" {k}={v}"));
+        }
+        Wgsl { key, text }
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+struct WgslKernel {
+    key: String,
+    text: String,
+}
+
+impl KernelSource for WgslKernel {
+    fn source(&self) -> SourceTemplate {
+        SourceTemplate::new(self.text.clone())
+    }
+    fn id(&self) -> KernelId {
+        KernelId::new::<Self>().info(self.key.clone())
+    }
+    fn lang(&self) -> &'static str {
+        "wgsl"
+    }
+}
+
+/// Takes the cubecl tensor out of a burn tensor, made contiguous (our kernels index
+/// row-major buffers).
+pub fn into_cube<const D: usize>(t: Tensor<D>) -> Result<CubeTensor> {
+    let prim = t
+        .try_into_primitive::<Cube>()
+        .map_err(|e| SegmoError::Gpu(format!("tensor is not on a GPU device: {e:?}")))?;
+    Ok(burn::backend::wgpu::into_contiguous(prim))
+}
+
+/// Wraps a freshly written buffer as a burn tensor on the same device.
+pub fn from_cube<const D: usize>(like: &CubeTensor, handle: Handle, shape: [usize; D]) -> Tensor<D> {
+    let t = CubeTensor::new_contiguous(
+        like.client.clone(),
+        like.device.clone(),
+        Shape::new(shape),
+        handle,
+        DType::F32,
+    );
+    Tensor::from_primitive::<Cube>(t)
+}
+
+/// Allocates an uninitialised f32 buffer of `len` elements on `like`'s device.
+pub fn empty_f32(like: &CubeTensor, len: usize) -> Handle {
+    like.client.empty(len.max(1) * 4)
+}
+
+/// Uploads a small parameter block (read as a `var<storage, read>` struct by the shader).
+pub fn params_buffer(like: &CubeTensor, words: &[u32]) -> Handle {
+    like.client.create_from_slice(bytemuck::cast_slice(words))
+}
+
+/// Checks a binding against the adapter's per-binding limit before we ask for it.
+pub fn check_binding(what: &str, bytes: u64) -> Result<()> {
+    let limit = limits().max_storage_buffer_binding_size;
+    if bytes > limit {
+        return Err(SegmoError::OverLimits { what: what.to_string(), requested: bytes, limit });
+    }
+    Ok(())
+}
+
+/// Queues `shader` on the client of `on`, binding `buffers` at @binding(0..n) in order.
+/// The shader's entry point must be `main`, its workgroup size is declared in the WGSL.
+pub fn launch(on: &CubeTensor, shader: Wgsl, workgroups: [u32; 3], buffers: Vec<Handle>) -> Result<()> {
+    let lim = limits();
+    if buffers.len() as u32 > lim.max_storage_buffers_per_shader_stage {
+        return Err(SegmoError::OverLimits {
+            what: format!("{} storage buffers for {}", buffers.len(), shader.key),
+            requested: buffers.len() as u64,
+            limit: lim.max_storage_buffers_per_shader_stage as u64,
+        });
+    }
+    let max = lim.max_compute_workgroups_per_dimension;
+    if let Some(&n) = workgroups.iter().find(|&&n| n > max) {
+        return Err(SegmoError::OverLimits {
+            what: format!("dispatch of {workgroups:?} workgroups for {}", shader.key),
+            requested: n as u64,
+            limit: max as u64,
+        });
+    }
+    let kernel = SourceKernel::new(WgslKernel { key: shader.key, text: shader.text }, CubeDim::new_1d(1));
+    let args = buffers
+        .into_iter()
+        .fold(KernelArguments::new(), |a, h| a.with_buffer(h.binding()));
+    on.client.launch(
+        Box::new(kernel),
+        CubeCount::Static(workgroups[0], workgroups[1], workgroups[2]),
+        args,
+    );
+    Ok(())
+}

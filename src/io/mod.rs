@@ -1,0 +1,8 @@
+//! Reading clips from disk and writing label maps and overlays (native only).
+
+pub mod frames;
+pub mod overlay;
+pub mod video;
+
+pub use frames::{read_clip, write_labels};
+pub use overlay::write_overlay;
