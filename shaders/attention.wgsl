@@ -12,9 +12,9 @@
 // dispatches that carry the running (max, sum, accumulator) in `stats` and `out`: Mesa's CPU
 // Vulkan driver stops loops after ~64k iterations, and on real GPUs the split keeps each
 // dispatch short (no driver watchdog) whatever the sequence length.
-// Placeholders filled by the Rust launcher: D (head dim), BK (keys per tile, the largest with
-// 2 * BK * D * 4 bytes of tiles + the 32-byte parameter block within the 16 KiB of workgroup
-// memory WebGPU guarantees).
+// Placeholders filled by the Rust launcher: D (head dim), BK (keys per tile: at most 32, the
+// scores of a tile live in registers, and 2 * BK * D * 4 bytes of tiles + the 48-byte parameter
+// block must fit the 16 KiB of workgroup memory WebGPU guarantees).
 
 const D: u32 = {{D}}u;
 // Vectors of 4 per head row: D is a multiple of 4, and vec4 loads and FMAs are what GPUs
@@ -103,11 +103,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         }
         workgroupBarrier();
 
-        // Pass 1: the tile's max score, so each tile rescales the accumulator once.
+        // Scores of the tile first, so the accumulator is rescaled once per tile rather than
+        // once per key.
+        var sc: array<f32, BK>;
         var tile_max = NEG;
         for (var j = 0u; j < n; j++) {
+            sc[j] = NEG;
             if (p.has_mask == 0u || key_mask[b * p.lk + k0 + j] != 0.0) {
-                tile_max = max(tile_max, score(&qr, j));
+                var dot_qk = 0.0;
+                for (var d = 0u; d < D4; d++) {
+                    dot_qk += dot(qr[d], k_tile[j * D4 + d]);
+                }
+                sc[j] = dot_qk;
+                tile_max = max(tile_max, dot_qk);
             }
         }
         if (tile_max > NEG) {
@@ -117,11 +125,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             for (var d = 0u; d < D4; d++) {
                 acc[d] *= corr;
             }
-            // Pass 2: recomputing the dot product is cheaper than keeping BK scores in
-            // registers, which spill for large tiles.
             for (var j = 0u; j < n; j++) {
-                if (p.has_mask == 0u || key_mask[b * p.lk + k0 + j] != 0.0) {
-                    let w = exp(score(&qr, j) - m_new);
+                if (sc[j] > NEG) {
+                    let w = exp(sc[j] - m_new);
                     l += w;
                     for (var d = 0u; d < D4; d++) {
                         acc[d] += w * v_tile[j * D4 + d];
@@ -144,12 +150,4 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             out[o_base + d] = acc[d] * inv;
         }
     }
-}
-
-fn score(qr: ptr<function, array<vec4<f32>, D4>>, j: u32) -> f32 {
-    var s = 0.0;
-    for (var d = 0u; d < D4; d++) {
-        s += dot((*qr)[d], k_tile[j * D4 + d]);
-    }
-    return s;
 }

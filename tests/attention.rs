@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! The WGSL attention kernel on lavapipe (native Vulkan on CPU) and burn's dense path on the
 //! flex CPU backend, both against the f64 reference.
 

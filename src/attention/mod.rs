@@ -15,6 +15,8 @@ use burn::tensor::{activation, Tensor};
 pub const HEAD_DIMS: [usize; 4] = [16, 32, 64, 128];
 /// Floats of one key (or value) tile: (16 KiB - 48 B of parameters) / 2 tiles / 4 bytes.
 const KEY_TILE_FLOATS: usize = 2040;
+/// Scores of one key tile are held per invocation; more would spill registers.
+const MAX_KEYS_PER_TILE: usize = 32;
 /// Keys per dispatch; longer key ranges are chained over dispatches (see the shader).
 const KEYS_PER_DISPATCH: usize = 4096;
 /// Queries per workgroup in `attention.wgsl`.
@@ -124,7 +126,7 @@ fn attention_wgsl(
         let shader = gpu::Wgsl::new(
             "attention",
             include_str!("../../shaders/attention.wgsl"),
-            &[("D", d as u32), ("BK", (KEY_TILE_FLOATS / d) as u32)],
+            &[("D", d as u32), ("BK", (KEY_TILE_FLOATS / d).min(MAX_KEYS_PER_TILE) as u32)],
         );
         let params = gpu::params_buffer(&q, &params);
         gpu::launch(
