@@ -7,6 +7,19 @@ use burn::tensor::Device;
 use std::sync::Mutex;
 
 /// What the caller asks for.
+/// The GPU error recorded since the last check, if any: a read that "succeeded" after one
+/// holds garbage, so it must fail.
+pub fn check_gpu_error() -> Result<()> {
+    match GPU_ERROR.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        Some(msg) => Err(SegmoError::Gpu(format!("{msg} (if the device was lost, create a new segmenter to retry)"))),
+        None => Ok(()),
+    }
+}
+
+fn gpu_error(e: &impl std::fmt::Debug) -> SegmoError {
+    SegmoError::Gpu(format!("{e:?} (if the device was lost, create a new segmenter to retry)"))
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DevicePreference {
@@ -96,6 +109,10 @@ pub struct ComputeDevice {
 
 // burn's wgpu runtime can be initialised once per process; later requests reuse it.
 static GPU: Mutex<Option<std::result::Result<ComputeDevice, String>>> = Mutex::new(None);
+// First GPU error since the last read: the message a failed read reports.
+static GPU_ERROR: Mutex<Option<String>> = Mutex::new(None);
+// The wgpu handles behind it, kept to report and to test device loss.
+static SETUP: Mutex<Option<burn::tensor::wgpu::WgpuSetup>> = Mutex::new(None);
 
 impl ComputeDevice {
     pub fn cpu() -> Self {
@@ -159,6 +176,31 @@ impl ComputeDevice {
         Self::resolve(pref, gpu)
     }
 
+    /// Reads a tensor back to the host. GPU failures (a lost device, out of memory) come back
+    /// as [`SegmoError::Gpu`] with the driver's reason instead of a panic or zeros.
+    #[cfg(not(target_family = "wasm"))]
+    pub fn read_f32<const D: usize>(&self, t: burn::tensor::Tensor<D>) -> Result<Vec<f32>> {
+        let data = t.try_into_data().map_err(|e| gpu_error(&e));
+        check_gpu_error()?;
+        data?.try_to_vec::<f32>().map_err(|e| SegmoError::Gpu(format!("{e:?}")))
+    }
+
+    /// [`Self::read_f32`] for the browser, where reads must not block.
+    pub async fn read_f32_async<const D: usize>(&self, t: burn::tensor::Tensor<D>) -> Result<Vec<f32>> {
+        let data = t.into_data_async().await.map_err(|e| gpu_error(&e));
+        check_gpu_error()?;
+        data?.try_to_vec::<f32>().map_err(|e| SegmoError::Gpu(format!("{e:?}")))
+    }
+
+    /// Destroys the wgpu device under burn, as a driver reset or a closed laptop lid would.
+    /// Only for tests of the lost-device path: every later GPU call in this process fails.
+    #[doc(hidden)]
+    pub fn simulate_device_loss(&self) {
+        if let Some(setup) = SETUP.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            setup.device.destroy();
+        }
+    }
+
     fn resolve(pref: DevicePreference, gpu: std::result::Result<Self, String>) -> Result<Self> {
         match (gpu, pref) {
             (Ok(d), _) => {
@@ -185,6 +227,19 @@ impl ComputeDevice {
             max_storage_buffers_per_shader_stage: l.max_storage_buffers_per_shader_stage,
         };
         crate::gpu::set_limits(limits);
+        *SETUP.lock().unwrap_or_else(|p| p.into_inner()) = Some(setup.clone());
+        // cubecl's own handler panics on the device thread, and that panic resumes in
+        // whichever of our calls waits next. Recording the error instead lets the next read
+        // return it as a typed error (a destroyed device reports validation errors before
+        // its lost callback fires).
+        setup.device.on_uncaptured_error(std::sync::Arc::new(|e| {
+            let mut slot = GPU_ERROR.lock().unwrap_or_else(|p| p.into_inner());
+            let first = slot.is_none();
+            if first {
+                *slot = Some(e.to_string().lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join(": "));
+            }
+            log::error!("GPU error: {e}");
+        }));
         ComputeDevice {
             device,
             info: DeviceInfo {

@@ -146,3 +146,24 @@ pub fn launch(on: &CubeTensor, shader: Wgsl, workgroups: [u32; 3], buffers: Vec<
     );
     Ok(())
 }
+
+/// Runs GPU work so that a failing device gives a typed error: burn's tensor operations
+/// panic when the device underneath is gone, and cubecl reports validation errors out of
+/// band. Natively the panic is caught here; in the browser (where wasm aborts on panic) the
+/// worker dies and the JS wrapper reports it.
+pub fn guarded<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+    let recorded = crate::device::check_gpu_error();
+    match outcome {
+        Ok(Ok(v)) => recorded.map(|()| v),
+        Ok(Err(e)) => Err(recorded.err().unwrap_or(e)),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("unknown failure");
+            Err(recorded.err().unwrap_or_else(|| SegmoError::Gpu(what.lines().next().unwrap_or(what).to_string())))
+        }
+    }
+}
