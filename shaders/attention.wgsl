@@ -9,9 +9,9 @@
 // Layout: q [BH, Lq, D], k and v [BH, Lk, D], out [BH, Lq, D], key_mask [B, Lk], contiguous.
 //
 // One dispatch covers keys [k_begin, k_end). Long key ranges are split over several
-// dispatches that carry the running (max, sum, accumulator) in `stats` and `out`: Mesa's CPU
-// Vulkan driver stops loops after ~64k iterations, and on real GPUs the split keeps each
-// dispatch short (no driver watchdog) whatever the sequence length.
+// dispatches that carry the running (max, sum, accumulator) in `stats` and `out`: on Mesa's
+// lavapipe one dispatch silently stopped short after ~27-31k keys (its loop limiter, it
+// seems), and on real GPUs the split keeps each dispatch short (no driver watchdog).
 // Placeholders filled by the Rust launcher: D (head dim), BK (keys per tile: at most 32, the
 // scores of a tile live in registers, and 2 * BK * D * 4 bytes of tiles + the 48-byte parameter
 // block must fit the 16 KiB of workgroup memory WebGPU guarantees).

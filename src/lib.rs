@@ -13,9 +13,9 @@ pub mod eval;
 pub mod gpu;
 pub mod sample;
 
-#[cfg(feature = "cli")]
+#[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
 pub mod bench;
-#[cfg(feature = "cli")]
+#[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
 pub mod io;
 
 #[cfg(target_arch = "wasm32")]

@@ -1,5 +1,5 @@
 //! The `segmo` binary end to end: sample -> segment -> eval, and its bad-input errors.
-#![cfg(feature = "cli")]
+#![cfg(all(feature = "cli", not(target_arch = "wasm32")))]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -3,7 +3,7 @@
 //! official DAVIS evaluation code (tests/fixtures/davis_eval/).
 //!
 //! `segmo::eval` needs the `cli` feature (image decoding, JSON).
-#![cfg(feature = "cli")]
+#![cfg(all(feature = "cli", not(target_arch = "wasm32")))]
 
 use std::path::{Path, PathBuf};
 

@@ -31,3 +31,25 @@ async fn attention_dense_path_matches_reference_on_wasm_cpu() {
         assert!(err < TOL, "case {case:?}: max abs error {err}");
     }
 }
+
+#[wasm_bindgen_test]
+async fn auto_device_picks_webgpu_and_reports_it() {
+    let dev = ComputeDevice::select_async(DevicePreference::Auto).await.unwrap();
+    assert!(dev.is_gpu(), "{}", dev.info);
+    assert!(dev.info.limits.is_some());
+    let js = segmo::wasm::Segmo::create(Some("auto".into())).await.map_err(|_| ()).unwrap();
+    let info = js.device().map_err(|_| ()).unwrap();
+    let backend = js_sys::Reflect::get(&info, &"backend".into()).unwrap();
+    assert_eq!(backend.as_string().as_deref(), Some("gpu"));
+}
+
+#[wasm_bindgen_test]
+async fn baseline_runs_in_the_browser_and_rejects_bad_frames() {
+    let s = segmo::sample::render(&segmo::sample::SampleConfig { width: 96, height: 64, frames: 5, seed: 1 });
+    let frames: Vec<u8> = s.clip.frames.concat();
+    let seg = segmo::wasm::Segmo::create(Some("cpu".into())).await.map_err(|_| ()).unwrap();
+    let labels = seg.segment_baseline(96, 64, &frames).map_err(|_| ()).unwrap();
+    assert_eq!(labels.len(), 96 * 64 * 5);
+    assert!(seg.segment_baseline(96, 64, &frames[..100]).is_err());
+    assert!(seg.segment_baseline(96, 64, &frames[..96 * 64 * 4]).is_err(), "one frame must be refused");
+}

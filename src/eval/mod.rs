@@ -18,10 +18,10 @@
 
 // Reading PNGs and writing JSON need the optional `image` / `serde_json`
 // dependencies; the metrics themselves stay available everywhere (wasm too).
-#[cfg(feature = "cli")]
+#[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
 pub mod load;
 
-#[cfg(feature = "cli")]
+#[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
 pub use load::evaluate_dirs;
 
 use std::fmt::Write as _;
@@ -502,7 +502,7 @@ impl EvalReport {
 
     /// Pretty JSON (needs the `cli` feature). NaN statistics (sequences
     /// with no scored frame) come out as `null`, since JSON has no NaN.
-    #[cfg(feature = "cli")]
+    #[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
     pub fn to_json(&self) -> String {
         // Serializing plain structs of numbers and strings cannot fail.
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
