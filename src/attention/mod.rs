@@ -105,6 +105,11 @@ fn attention_wgsl(
     let groups_z = bh.div_ceil(groups_y);
     let out = gpu::empty_f32(&q, bh * lq * d);
     let stats = gpu::empty_f32(&q, bh * lq * 2);
+    let shader = gpu::Wgsl::new(
+        "attention",
+        include_str!("../../shaders/attention.wgsl"),
+        &[("D", d as u32), ("BK", (KEY_TILE_FLOATS / d).min(MAX_KEYS_PER_TILE) as u32)],
+    );
     let chunks = lk.div_ceil(KEYS_PER_DISPATCH);
     for c in 0..chunks {
         let (k_begin, k_end) = (c * KEYS_PER_DISPATCH, ((c + 1) * KEYS_PER_DISPATCH).min(lk));
@@ -123,15 +128,10 @@ fn attention_wgsl(
             0,
             0,
         ];
-        let shader = gpu::Wgsl::new(
-            "attention",
-            include_str!("../../shaders/attention.wgsl"),
-            &[("D", d as u32), ("BK", (KEY_TILE_FLOATS / d).min(MAX_KEYS_PER_TILE) as u32)],
-        );
         let params = gpu::params_buffer(&q, &params);
         gpu::launch(
             &q,
-            shader,
+            shader.clone(),
             [lq.div_ceil(ROWS_PER_GROUP) as u32, groups_y as u32, groups_z as u32],
             vec![q.handle.clone(), k.handle.clone(), v.handle.clone(), mask.clone(), out.clone(), params, stats.clone()],
         )?;

@@ -37,6 +37,7 @@ pub fn is_gpu_tensor<const D: usize>(t: &Tensor<D>) -> bool {
 }
 
 /// One WGSL compute shader from `shaders/`, its `{{NAME}}` placeholders filled in.
+#[derive(Clone)]
 pub struct Wgsl {
     /// Identifies the compiled pipeline in cubecl's cache: must differ whenever `text` does.
     key: String,
