@@ -6,20 +6,27 @@ use crate::error::{Result, SegmoError};
 use burn::tensor::Device;
 use std::sync::Mutex;
 
-/// What the caller asks for.
 /// The GPU error recorded since the last check, if any: a read that "succeeded" after one
 /// holds garbage, so it must fail.
 pub fn check_gpu_error() -> Result<()> {
     match GPU_ERROR.lock().unwrap_or_else(|p| p.into_inner()).take() {
-        Some(msg) => Err(SegmoError::Gpu(format!("{msg} (if the device was lost, create a new segmenter to retry)"))),
+        Some(msg) => Err(gpu_error(msg)),
         None => Ok(()),
     }
 }
 
-fn gpu_error(e: &impl std::fmt::Debug) -> SegmoError {
-    SegmoError::Gpu(format!("{e:?} (if the device was lost, create a new segmenter to retry)"))
+fn gpu_error(what: impl std::fmt::Display) -> SegmoError {
+    SegmoError::Gpu(format!("{what} (if the device was lost, create a new segmenter to retry)"))
 }
 
+/// A finished read, failed if the GPU reported an error while it ran.
+fn finish_read<E: std::fmt::Debug>(data: std::result::Result<burn::tensor::TensorData, E>) -> Result<Vec<f32>> {
+    let data = data.map_err(|e| gpu_error(format!("{e:?}")));
+    check_gpu_error()?;
+    data?.try_to_vec::<f32>().map_err(|e| SegmoError::Gpu(format!("{e:?}")))
+}
+
+/// What the caller asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DevicePreference {
@@ -180,16 +187,12 @@ impl ComputeDevice {
     /// as [`SegmoError::Gpu`] with the driver's reason instead of a panic or zeros.
     #[cfg(not(target_family = "wasm"))]
     pub fn read_f32<const D: usize>(&self, t: burn::tensor::Tensor<D>) -> Result<Vec<f32>> {
-        let data = t.try_into_data().map_err(|e| gpu_error(&e));
-        check_gpu_error()?;
-        data?.try_to_vec::<f32>().map_err(|e| SegmoError::Gpu(format!("{e:?}")))
+        finish_read(t.try_into_data())
     }
 
     /// [`Self::read_f32`] for the browser, where reads must not block.
     pub async fn read_f32_async<const D: usize>(&self, t: burn::tensor::Tensor<D>) -> Result<Vec<f32>> {
-        let data = t.into_data_async().await.map_err(|e| gpu_error(&e));
-        check_gpu_error()?;
-        data?.try_to_vec::<f32>().map_err(|e| SegmoError::Gpu(format!("{e:?}")))
+        finish_read(t.into_data_async().await)
     }
 
     /// Destroys the wgpu device under burn, as a driver reset or a closed laptop lid would.
