@@ -2,7 +2,8 @@
 //!
 //! Stages (see README "Architecture"): tracks -> features -> motion -> objects -> masks.
 //! What exists today: the compute device layer, our WGSL kernels on burn's device
-//! (attention), the motion baseline, the DAVIS evaluator and the synthetic sample clip.
+//! (attention), the motion baseline, the DAVIS and TAP-Vid evaluators, the synthetic sample clip,
+//! synthetic scenes with exact flow and track ground truth, and the trajectory builder.
 
 pub mod attention;
 pub mod baseline;
@@ -12,6 +13,8 @@ pub mod error;
 pub mod eval;
 pub mod gpu;
 pub mod sample;
+pub mod synth;
+pub mod tracks;
 
 #[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
 pub mod bench;

@@ -20,6 +20,7 @@
 // dependencies; the metrics themselves stay available everywhere (wasm too).
 #[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
 pub mod load;
+pub mod tapvid;
 
 #[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
 pub use load::evaluate_dirs;

@@ -1,0 +1,157 @@
+//! Following one point through the clip by chaining flow, forward and backward from its query
+//! frame.
+//!
+//! GPU: one invocation per track per frame step. The state (position, velocity, visible flag,
+//! accumulated drift) lives in a storage buffer; a forward sweep dispatches step t -> t+1 over
+//! every track whose query frame is <= t (tracks starting at t initialise from their seed), a
+//! backward sweep step t -> t-1 over every track whose query frame is >= t. Each invocation
+//! reads only its own state and the read-only flow and reliability maps of that pair, so the
+//! sweep computes exactly what this per-track loop computes.
+//!
+//! One step of a *visible* point at p (frame t) with flow w = bilinear(flow_t, p):
+//! it stays visible iff the reliability map at its nearest pixel is reliable, w is finite and
+//! p + w is inside the image; then p <- p + w and the drift estimate grows by e/2, e being that
+//! pixel's squared forward-backward discrepancy (if forward and backward flow errors are
+//! independent and alike, each contributes half of e; summing per-step variances models the
+//! random-walk drift of a chained position).
+//!
+//! Confidence of a visible point = P(|drift| < r) for an isotropic Gaussian drift with
+//! E|drift|² = D: `1 - exp(-r² / D)` (1 while D = 0, i.e. at the query frame and with exact
+//! flow), r = `Thresholds::confidence_radius`. Invisible points get 0.
+//!
+//! Once invisible a point never becomes visible again (flow chaining cannot re-identify it),
+//! but its position keeps a best guess, which is what TAP-Vid scores wherever the true point
+//! is visible: the flow at the point is used while it agrees with the point's own last
+//! velocity (same consistency rule as forward-backward, `|w - v|² < 0.01(|w|²+|v|²) + 0.5`),
+//! otherwise the last velocity is kept. That follows the flow through false stops (motion
+//! boundaries, flow noise: the common case, where the point is in fact still visible), yet
+//! does not let an occluder drag a hidden point along with it: a background point behind a
+//! passing object keeps the background's motion and is in the right place when it
+//! re-emerges. Holding the last position would be wrong in both cases for any moving point;
+//! plain flow following is wrong in the second (the `invisible_positions` test measures all
+//! three).
+
+use super::sample::{bilinear, consistent, finite, inside, nearest};
+use super::{Reliability, Thresholds};
+use crate::tracks::Flow;
+
+/// Read-only inputs shared by every track.
+pub(crate) struct Chain<'a> {
+    pub fw: &'a [Flow],
+    pub bw: &'a [Flow],
+    pub rel: &'a [Reliability],
+    pub th: &'a Thresholds,
+}
+
+impl Chain<'_> {
+    pub(crate) fn frames(&self) -> usize {
+        self.fw.len() + 1
+    }
+}
+
+/// One track over all T frames.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Row {
+    pub xy: Vec<[f32; 2]>,
+    pub visible: Vec<bool>,
+    pub confidence: Vec<f32>,
+}
+
+impl Row {
+    pub(crate) fn visible_count(&self) -> usize {
+        self.visible.iter().filter(|v| **v).count()
+    }
+}
+
+/// Per-track state carried from step to step (the GPU's state buffer entry).
+#[derive(Clone, Copy, Debug)]
+struct State {
+    p: [f32; 2],
+    v: [f32; 2],
+    visible: bool,
+    drift: f32,
+}
+
+impl State {
+    /// A point at its query frame; `flow` is the first flow it will take (None at clip ends),
+    /// which also serves as its initial velocity.
+    fn start(p: [f32; 2], flow: Option<&Flow>) -> Self {
+        let v = match flow {
+            Some(f) => {
+                let w = bilinear(f, p[0], p[1]);
+                if finite(w[0]) && finite(w[1]) {
+                    w
+                } else {
+                    [0.0, 0.0]
+                }
+            }
+            None => [0.0, 0.0],
+        };
+        State { p, v, visible: true, drift: 0.0 }
+    }
+
+    /// One frame step with `flow` and its reliability map `err`.
+    fn step(&mut self, flow: &Flow, err: &[f32], th: &Thresholds) {
+        let (wd, ht) = (flow.width, flow.height);
+        let w = bilinear(flow, self.p[0], self.p[1]);
+        let w_ok = finite(w[0]) && finite(w[1]);
+        if self.visible {
+            let e = err[nearest(self.p[0], self.p[1], wd, ht)];
+            if e >= 0.0 && w_ok {
+                let q = [self.p[0] + w[0], self.p[1] + w[1]];
+                self.p = q;
+                self.v = w;
+                if inside(q[0], q[1], wd, ht) {
+                    self.drift += 0.5 * e;
+                } else {
+                    self.visible = false;
+                }
+                return;
+            }
+            self.visible = false;
+        }
+        let m = if w_ok && consistent(w, [-self.v[0], -self.v[1]], th.fb_rel, th.fb_abs).is_some() {
+            w
+        } else {
+            self.v
+        };
+        self.p = [self.p[0] + m[0], self.p[1] + m[1]];
+        self.v = m;
+    }
+
+    fn confidence(&self, radius: f32) -> f32 {
+        if !self.visible {
+            0.0
+        } else if self.drift > 0.0 {
+            1.0 - (-(radius * radius) / self.drift).exp()
+        } else {
+            1.0
+        }
+    }
+}
+
+/// Follows the point (x, y) of query frame `q` through the whole clip.
+pub(crate) fn follow(chain: &Chain, x: f32, y: f32, q: usize) -> Row {
+    let t_len = chain.frames();
+    let r = chain.th.confidence_radius;
+    let mut row =
+        Row { xy: vec![[0.0; 2]; t_len], visible: vec![false; t_len], confidence: vec![0.0; t_len] };
+    let mut record = |t: usize, s: &State| {
+        row.xy[t] = s.p;
+        row.visible[t] = s.visible;
+        row.confidence[t] = s.confidence(r);
+    };
+    let start = [x, y];
+    let mut s = State::start(start, chain.fw.get(q));
+    record(q, &s);
+    for t in q..t_len - 1 {
+        s.step(&chain.fw[t], &chain.rel[t].fw_err, chain.th);
+        record(t + 1, &s);
+    }
+    let mut s = State::start(start, q.checked_sub(1).map(|p| &chain.bw[p]));
+    for t in (1..=q).rev() {
+        s.step(&chain.bw[t - 1], &chain.rel[t - 1].bw_err, chain.th);
+        record(t - 1, &s);
+    }
+    row
+}

@@ -1,0 +1,169 @@
+//! Trajectory builder: long-range point tracks from dense forward and backward optical flow,
+//! after Sundaram, Brox & Keutzer, "Dense point trajectories by GPU-accelerated large
+//! displacement optical flow" (ECCV 2010). Produces segmo's [`Tracks`].
+//!
+//! Pipeline, and how each step maps to a GPU kernel (this CPU code is the reference the WGSL
+//! kernels are tested against; every step is data-parallel with a fixed order of float
+//! operations, and parallel CPU loops give bit-identical results to sequential ones):
+//!
+//! 1. **Reliability maps** (`reliability`): per frame pair and direction, per pixel, the
+//!    forward-backward consistency test and the motion-boundary test of the paper. Kernel:
+//!    one invocation per pixel per direction.
+//! 2. **Seeding** (`texture`, `seed`), at query frames 0, k, 2k, ...: grid points of stride s
+//!    that are textured (smaller structure-tensor eigenvalue, as the paper) and, after frame
+//!    0, have no live track within s px. Kernels: per pixel (smoothing, tensor), per row then
+//!    one (mean), per live track (coverage scatter, `atomicMin`), per grid point (keep flag),
+//!    prefix sum (new track indices).
+//! 3. **Following** (`follow`): every point forward from its query frame with the forward
+//!    flows and backward with the backward flows (bilinear flow at its sub-pixel position)
+//!    while its nearest pixel is reliable and it stays in the image. Kernel: one invocation
+//!    per track per frame step.
+//! 4. **Selection** (`select`): drop tracks visible in fewer than 2 frames, then a
+//!    deterministic stratified sample of at most `max_tracks`. CPU (tiny), fed by a per-track
+//!    visible count.
+//!
+//! Data flow on the CPU: seeding at query frame q needs the positions at q of all tracks from
+//! earlier query frames, so query frames are handled in order and each one's new tracks are
+//! followed to the clip's ends before the next; the GPU's single forward sweep (at t: seed
+//! if t is a query frame, then step every track seeded so far, visible or not, t -> t+1)
+//! followed by one backward sweep computes the same, since tracks never interact.
+//!
+//! Comparing a GPU port with this reference: masks, seeds and visibility should agree
+//! exactly on inputs away from thresholds; positions to ~1e-4 px, because WGSL allows
+//! `a * b + c` to be fused into one rounding (FMA) where Rust does two; confidences (`exp`)
+//! and texture (Gaussian taps, `sqrt`) to a few ulp.
+//!
+//! A clip needs at least 2 frames (`TrackError::TooFewFrames`): a single frame has no motion,
+//! and segmo's later stages classify motion. Non-finite flow values are not an error: they
+//! make their pixels (and neighbours, through the gradient) unreliable, so tracks stop there
+//! and positions stay finite (the GPU path could not report them anyway).
+//!
+//! Output order: tracks by query frame, then row-major seed position.
+
+mod error;
+mod follow;
+mod options;
+mod par;
+mod reliability;
+mod sample;
+pub(crate) mod seed;
+pub(crate) mod select;
+mod texture;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+pub use error::TrackError;
+pub use options::{default_grid_stride, Thresholds, TrackOptions};
+pub use reliability::{reliability, reliability_with, Reliability, UNRELIABLE};
+
+use crate::tracks::{Flow, Gray, Tracks};
+use follow::{follow, Chain, Row};
+
+/// Seeds, follows and selects tracks over a clip: `frames` (T, for the texture test), `fw[t]`
+/// the flow t -> t+1 and `bw[t]` the flow t+1 -> t (T - 1 each).
+pub fn build_tracks(
+    frames: &[Gray],
+    fw: &[Flow],
+    bw: &[Flow],
+    opts: &TrackOptions,
+) -> Result<Tracks, TrackError> {
+    let (t_len, width, height) = validate::clip(frames, fw, bw)?;
+    opts.validate()?;
+    let th = &opts.thresholds;
+    let rel = all_reliabilities(fw, bw, th);
+    let chain = Chain { fw, bw, rel: &rel, th };
+    let stride = opts.grid_stride.unwrap_or_else(|| default_grid_stride(width, height));
+    let grid = seed::Grid::new(width, height, stride);
+
+    let mut rows: Vec<Row> = Vec::new();
+    let mut cands: Vec<select::Candidate> = Vec::new();
+    for q in (0..t_len).step_by(opts.query_every) {
+        let live = rows.iter().filter(|r| r.visible[q]).map(|r| r.xy[q]);
+        let coverage = grid.coverage(live);
+        let texture = texture::Texture::new(&frames[q], th);
+        let seeds = grid.seeds(&texture, &coverage, th);
+        let new = par::map(seeds.len(), |i| follow(&chain, seeds[i][0], seeds[i][1], q));
+        for (s, r) in seeds.iter().zip(&new) {
+            cands.push(select::Candidate {
+                query_frame: q as u32,
+                seed_xy: *s,
+                visible_frames: r.visible_count(),
+            });
+        }
+        rows.extend(new);
+    }
+    let keep = select::select(&cands, opts.max_tracks, opts.seed, 8 * stride);
+    let query: Vec<u32> = keep.iter().map(|&i| cands[i].query_frame).collect();
+    let kept: Vec<&Row> = keep.iter().map(|&i| &rows[i]).collect();
+    Ok(assemble(t_len, width, height, &kept, query))
+}
+
+/// Follows arbitrary query points `[x, y, t]` (t an integer frame index; the point must be
+/// inside the image) through the clip, with the default confidence radius. Nothing is
+/// dropped or sampled: track j is query j (TAP-Vid evaluation).
+pub fn follow_queries(
+    fw: &[Flow],
+    bw: &[Flow],
+    rel: &[Reliability],
+    queries: &[[f32; 3]],
+) -> Result<Tracks, TrackError> {
+    follow_queries_with(fw, bw, rel, queries, &Thresholds::default())
+}
+
+/// [`follow_queries`] with explicit thresholds (only `fb_rel`, `fb_abs`, used for invisible
+/// points, and `confidence_radius` matter here; the rest went into `rel`).
+pub fn follow_queries_with(
+    fw: &[Flow],
+    bw: &[Flow],
+    rel: &[Reliability],
+    queries: &[[f32; 3]],
+    th: &Thresholds,
+) -> Result<Tracks, TrackError> {
+    let (t_len, width, height) = validate::flows(fw, bw, None)?;
+    validate::reliabilities(rel, t_len - 1, (width, height))?;
+    th.validate()?;
+    for (index, q) in queries.iter().enumerate() {
+        let bad = |reason: String| Err(TrackError::BadQuery { index, reason });
+        if !(q[2] >= 0.0 && q[2] <= (t_len - 1) as f32 && q[2].fract() == 0.0) {
+            return bad(format!("frame {} is not an integer in 0..={}", q[2], t_len - 1));
+        }
+        if !sample::inside(q[0], q[1], width, height) {
+            return bad(format!("({}, {}) is outside the {width}x{height} image", q[0], q[1]));
+        }
+    }
+    let chain = Chain { fw, bw, rel, th };
+    let rows =
+        par::map(queries.len(), |i| follow(&chain, queries[i][0], queries[i][1], queries[i][2] as usize));
+    let query = queries.iter().map(|q| q[2] as u32).collect();
+    Ok(assemble(t_len, width, height, &rows.iter().collect::<Vec<_>>(), query))
+}
+
+/// Reliability maps of every pair; flows were validated already.
+fn all_reliabilities(fw: &[Flow], bw: &[Flow], th: &Thresholds) -> Vec<Reliability> {
+    fw.iter().zip(bw).map(|(f, b)| reliability_with(f, b, th).expect("validated flows")).collect()
+}
+
+/// Track-major rows -> the frame-major `Tracks` layout (index t * n + j).
+fn assemble(t_len: usize, width: usize, height: usize, rows: &[&Row], query_frame: Vec<u32>) -> Tracks {
+    let n = rows.len();
+    let mut tracks = Tracks {
+        frames: t_len,
+        n,
+        width,
+        height,
+        xy: Vec::with_capacity(t_len * n),
+        visible: Vec::with_capacity(t_len * n),
+        confidence: Vec::with_capacity(t_len * n),
+        query_frame,
+    };
+    for t in 0..t_len {
+        for r in rows {
+            tracks.xy.push(r.xy[t]);
+            tracks.visible.push(r.visible[t]);
+            tracks.confidence.push(r.confidence[t]);
+        }
+    }
+    tracks
+}

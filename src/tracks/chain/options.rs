@@ -1,0 +1,134 @@
+//! Tuning of the builder. Defaults follow Sundaram et al. (ECCV 2010) and the authors' released
+//! tracker; the few constants of our own are marked "ours" with the reason.
+
+use super::TrackError;
+
+/// Thresholds of the reliability, texture and confidence tests.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Thresholds {
+    /// Forward-backward consistency: a pixel is consistent when
+    /// `|w + ŵ(x+w)|² < fb_rel * (|w|² + |ŵ(x+w)|²) + fb_abs`. Paper, eq. (5): 0.01 and 0.5
+    /// px². The relative part lets fast motion have proportionally larger flow errors, the
+    /// absolute part tolerates the ~0.5 px round-trip error of any sub-pixel flow.
+    pub fb_rel: f32,
+    pub fb_abs: f32,
+    /// Motion boundary: a pixel is unreliable when
+    /// `|∇u|² + |∇v|² > mb_rel * |w|² + mb_abs`, derivatives by central differences
+    /// (`(f[x+1] - f[x-1]) / 2`, as the authors' code). Paper, eq. (6): 0.01 and 0.002. Flow
+    /// estimators smear motion across object edges, so points there drift onto the wrong
+    /// surface; stopping them costs little because the grid reseeds the area.
+    pub mb_rel: f32,
+    pub mb_abs: f32,
+    /// Gaussian σ (px) applied to the frame before its gradient (authors' code: 0.8), so that
+    /// pixel noise does not pass for texture.
+    pub presmooth_sigma: f32,
+    /// Integration scale ρ (px) of the structure tensor (authors' code: 3).
+    pub tensor_sigma: f32,
+    /// A grid point is textured when the smaller structure-tensor eigenvalue λ₂ satisfies
+    /// `λ₂ ≥ mean(λ₂) * (texture_rel + b)` and `λ₂ ≥ texture_abs * (1 + b)`, with
+    /// `b = exp(-border_decay * d)` and `d` the distance (px) to the nearest image border.
+    /// Authors' code: 0.1, 1.0 on 0..255 intensities (= 1/255² for segmo's [0,1] luma) and
+    /// 0.1. The relative part adapts to the clip's contrast; the absolute part rejects
+    /// sensor-noise-only areas of an all-flat frame; `b` suppresses points near the border,
+    /// where the tensor window is truncated and points soon leave the image.
+    pub texture_rel: f32,
+    pub texture_abs: f32,
+    pub border_decay: f32,
+    /// Confidence is the probability that a point is within this many px of its true
+    /// position (ours; see `follow`). 1 px: TAP-Vid's strictest threshold.
+    pub confidence_radius: f32,
+}
+
+impl Thresholds {
+    pub(crate) fn validate(&self) -> Result<(), TrackError> {
+        let t = self;
+        let all = [
+            t.fb_rel,
+            t.fb_abs,
+            t.mb_rel,
+            t.mb_abs,
+            t.presmooth_sigma,
+            t.tensor_sigma,
+            t.texture_rel,
+            t.texture_abs,
+            t.border_decay,
+            t.confidence_radius,
+        ];
+        if all.iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
+            return Err(TrackError::BadOption(format!("thresholds must be finite and >= 0: {t:?}")));
+        }
+        Ok(())
+    }
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            fb_rel: 0.01,
+            fb_abs: 0.5,
+            mb_rel: 0.01,
+            mb_abs: 0.002,
+            presmooth_sigma: 0.8,
+            tensor_sigma: 3.0,
+            texture_rel: 0.1,
+            texture_abs: 1.0 / (255.0 * 255.0),
+            border_decay: 0.1,
+            confidence_radius: 1.0,
+        }
+    }
+}
+
+/// What `build_tracks` seeds, follows and keeps.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrackOptions {
+    /// Grid spacing s (px) of the seeds; `None` = [`default_grid_stride`].
+    pub grid_stride: Option<usize>,
+    /// Frames 0, k, 2k, ... are query frames (k = this); new points are seeded there in
+    /// uncovered grid cells. 1 = every frame, like the paper; segmo's design uses 10.
+    pub query_every: usize,
+    /// Keep at most this many tracks (stratified sample, see `select`); `None` keeps all.
+    /// segmo's design: 5000, the number of tracks the released model samples.
+    pub max_tracks: Option<usize>,
+    /// Seed of the sampler behind `max_tracks`; the same seed gives the same tracks.
+    pub seed: u64,
+    pub thresholds: Thresholds,
+}
+
+impl Default for TrackOptions {
+    fn default() -> Self {
+        Self {
+            grid_stride: None,
+            query_every: 10,
+            max_tracks: Some(5000),
+            seed: 0x5EE6_7AC5,
+            thresholds: Thresholds::default(),
+        }
+    }
+}
+
+impl TrackOptions {
+    pub(crate) fn validate(&self) -> Result<(), TrackError> {
+        if self.grid_stride == Some(0) {
+            return Err(TrackError::BadOption("grid_stride must be at least 1".into()));
+        }
+        if self.query_every == 0 {
+            return Err(TrackError::BadOption("query_every must be at least 1".into()));
+        }
+        self.thresholds.validate()
+    }
+}
+
+/// The released model's seed grid: `max(1, floor(sqrt(H*W / 9000)))` px, i.e. about 9000 grid
+/// points per frame whatever the resolution (854x480 -> 6 px, 142x80 points).
+pub fn default_grid_stride(width: usize, height: usize) -> usize {
+    // Integer square root, so that no float rounding can move the boundary cases.
+    let a = (width as u128 * height as u128) / 9000;
+    let mut s = (a as f64).sqrt() as u128;
+    while s * s > a {
+        s -= 1;
+    }
+    while (s + 1) * (s + 1) <= a {
+        s += 1;
+    }
+    (s as usize).max(1)
+}
