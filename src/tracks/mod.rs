@@ -4,6 +4,8 @@
 //! BootsTAPIR, CoTracker) produce the same type, so they can be swapped in.
 
 pub mod chain;
+pub mod export;
+pub mod quality;
 
 pub use chain::{build_tracks, follow_queries, reliability, Reliability, TrackError, TrackOptions};
 
