@@ -2,7 +2,9 @@
 
 pub mod frames;
 pub mod overlay;
+pub mod tracks_overlay;
 pub mod video;
 
 pub use frames::{read_clip, write_labels};
 pub use overlay::write_overlay;
+pub use tracks_overlay::write_tracks_overlay;

@@ -44,17 +44,22 @@ pub fn blend(frame: &[u8], labels: &LabelMap) -> Vec<u8> {
 /// Writes `DIR/overlay.mp4` with ffmpeg when present, else an animated `DIR/overlay.gif`.
 pub fn write_overlay(dir: &Path, clip: &Clip, labels: &[LabelMap], fps: u32) -> Result<PathBuf> {
     let frames: Vec<Vec<u8>> = clip.frames.iter().zip(labels).map(|(f, l)| blend(f, l)).collect();
+    write_frames(dir, "overlay", clip.width, clip.height, fps, &frames)
+}
+
+/// Writes RGBA frames as `DIR/STEM.mp4` with ffmpeg when present, else `DIR/STEM.gif`.
+pub fn write_frames(dir: &Path, stem: &str, width: u32, height: u32, fps: u32, frames: &[Vec<u8>]) -> Result<PathBuf> {
     if crate::io::video::ffmpeg_available() {
-        let path = dir.join("overlay.mp4");
-        crate::io::video::encode_mp4(&path, clip.width, clip.height, fps, &frames)?;
+        let path = dir.join(format!("{stem}.mp4"));
+        crate::io::video::encode_mp4(&path, width, height, fps, frames)?;
         return Ok(path);
     }
-    let path = dir.join("overlay.gif");
+    let path = dir.join(format!("{stem}.gif"));
     let file = std::fs::File::create(&path).map_err(|e| SegmoError::io(&path, e))?;
     let mut enc = image::codecs::gif::GifEncoder::new_with_speed(file, 30);
     enc.set_repeat(image::codecs::gif::Repeat::Infinite).map_err(|e| SegmoError::io(&path, e))?;
     for f in frames {
-        let buf = image::RgbaImage::from_raw(clip.width, clip.height, f).expect("frame size checked by Clip");
+        let buf = image::RgbaImage::from_raw(width, height, f.clone()).expect("frame size checked by Clip");
         let delay = image::Delay::from_numer_denom_ms(1000, fps.max(1));
         enc.encode_frame(image::Frame::from_parts(buf, 0, 0, delay)).map_err(|e| SegmoError::io(&path, e))?;
     }
