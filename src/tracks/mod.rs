@@ -4,6 +4,7 @@
 //! BootsTAPIR, CoTracker) produce the same type, so they can be swapped in.
 
 pub mod chain;
+pub mod dis;
 pub mod export;
 pub mod quality;
 
