@@ -22,6 +22,9 @@ pub enum SegmoError {
     /// Shapes handed to a kernel or model do not agree.
     #[error("shape mismatch: {0}")]
     Shape(String),
+    /// The point tracker rejected its input (too few frames, mismatched sizes, bad options).
+    #[error("tracks: {0}")]
+    Tracks(#[from] crate::tracks::TrackError),
     /// Evaluation input problems (missing masks, count mismatch).
     #[error("eval: {0}")]
     Eval(String),

@@ -124,3 +124,74 @@ fn not_a_video_is_an_error() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("clip.mp4"), "{}", stderr(&o));
 }
+
+/// `segmo tracks` on the sample clip: a readable .npz and .safetensors whose tracks follow the
+/// scene (most visible frames stay on screen, several query frames), plus the overlay.
+#[test]
+fn tracks_writes_npz_safetensors_and_overlay() {
+    let d = tmp("tracks");
+    let sample = d.join("sample");
+    let o = segmo(&["sample", "--out", sample.to_str().unwrap(), "--width", "128", "--height", "96", "--frames", "12"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let frames = sample.join("frames");
+    let npz = d.join("t.npz");
+    let o = segmo(&["tracks", frames.to_str().unwrap(), "--out", npz.to_str().unwrap(), "--query-every", "5"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bytes = std::fs::read(&npz).unwrap();
+    assert_eq!(&bytes[..4], b"PK\x03\x04");
+    for member in ["xy.npy", "visible.npy", "confidence.npy", "query_frame.npy"] {
+        assert!(bytes.windows(member.len()).any(|w| w == member.as_bytes()), "{member} missing");
+    }
+    assert!(d.join("t-overlay.mp4").exists() || d.join("t-overlay.gif").exists());
+
+    let st = d.join("t.safetensors");
+    let o = segmo(&["tracks", frames.to_str().unwrap(), "--out", st.to_str().unwrap(), "--no-overlay"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let b = std::fs::read(&st).unwrap();
+    let hl = u64::from_le_bytes(b[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&b[8..8 + hl]).unwrap();
+    let shape = |k: &str| -> Vec<u64> {
+        header[k]["shape"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect()
+    };
+    let xy = shape("xy");
+    let (t, n) = (xy[0] as usize, xy[1] as usize);
+    assert_eq!(t, 12);
+    assert!(n > 50, "only {n} tracks on a textured 128x96 clip");
+    let data = &b[8 + hl..];
+    let offs = |k: &str| -> (usize, usize) {
+        let o = header[k]["data_offsets"].as_array().unwrap();
+        (o[0].as_u64().unwrap() as usize, o[1].as_u64().unwrap() as usize)
+    };
+    let (v0, v1) = offs("visible");
+    let visible = &data[v0..v1];
+    let (x0, _) = offs("xy");
+    let mut inside = 0;
+    let mut vis = 0;
+    for i in 0..t * n {
+        if visible[i] == 1 {
+            vis += 1;
+            let f = |k: usize| f32::from_le_bytes(data[x0 + 8 * i + 4 * k..][..4].try_into().unwrap());
+            if (-0.5..127.5).contains(&f(0)) && (-0.5..95.5).contains(&f(1)) {
+                inside += 1;
+            }
+        }
+    }
+    assert_eq!(inside, vis, "visible points must lie on the image");
+    assert!(vis as f64 > 0.5 * (t * n) as f64, "tracks visible in only {vis} of {} entries", t * n);
+}
+
+#[test]
+fn tracks_needs_two_frames_and_a_known_format() {
+    let d = tmp("tracks-bad");
+    let f = d.join("frames");
+    std::fs::create_dir_all(&f).unwrap();
+    write_png(&f.join("00000.png"), 32, 24, 0);
+    let o = segmo(&["tracks", f.to_str().unwrap(), "--out", d.join("t.npz").to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("at least two frames") || stderr(&o).contains("at least 2 frames"), "{}", stderr(&o));
+    assert!(!d.join("t.npz").exists());
+    write_png(&f.join("00001.png"), 32, 24, 3);
+    let o = segmo(&["tracks", f.to_str().unwrap(), "--out", d.join("t.csv").to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains(".npz or .safetensors"), "{}", stderr(&o));
+}

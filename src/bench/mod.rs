@@ -1,7 +1,9 @@
 //! `segmo bench ...`: tables of stage timings, always beside a reference run in the same
 //! process on the same device (timings across runs or machines are not comparable).
 
+pub mod alloc;
 pub mod attention;
+pub mod tracks;
 
 use std::time::Instant;
 

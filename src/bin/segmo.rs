@@ -1,10 +1,14 @@
-//! The `segmo` command line: segment | eval | sample | bench | device.
+//! The `segmo` command line: segment | tracks | eval | sample | bench | device.
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use segmo::{ComputeDevice, DevicePreference, SegmoError};
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+// Counts heap bytes for the benchmarks' peak-memory column.
+#[global_allocator]
+static ALLOC: segmo::bench::alloc::Counting = segmo::bench::alloc::Counting;
 
 #[derive(Parser)]
 #[command(name = "segmo", version, about = "Find and segment every moving object in a video")]
@@ -30,6 +34,32 @@ enum Cmd {
         #[arg(long)]
         max_frames: Option<usize>,
         /// Frame rate of the overlay video.
+        #[arg(long, default_value_t = 12)]
+        fps: u32,
+    },
+    /// Long-range point tracks (DIS optical flow chained into trajectories, CPU path): writes
+    /// the tracks (.npz or .safetensors: xy [T,N,2], visible [T,N], confidence [T,N],
+    /// query_frame [N]) and an overlay video beside them (dots coloured by query frame).
+    Tracks {
+        /// A folder of JPEG/PNG frames (sorted by name) or a video file (mp4, webm; needs ffmpeg).
+        input: PathBuf,
+        /// Output file: .npz or .safetensors.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        max_frames: Option<usize>,
+        /// Grid stride in pixels (default: the released model's max(1, sqrt(H*W/9000))).
+        #[arg(long)]
+        stride: Option<usize>,
+        /// Seed new points every this many frames where the grid became uncovered.
+        #[arg(long, default_value_t = 10)]
+        query_every: usize,
+        /// Keep at most this many tracks (0 = all).
+        #[arg(long, default_value_t = 5000)]
+        max_tracks: usize,
+        /// Do not write the overlay.
+        #[arg(long)]
+        no_overlay: bool,
         #[arg(long, default_value_t = 12)]
         fps: u32,
     },
@@ -69,6 +99,25 @@ enum Cmd {
 
 #[derive(Subcommand)]
 enum BenchCmd {
+    /// Point tracker quality (synthetic suite, TAP-Vid metrics) and speed, beside OpenCV DIS.
+    Tracks {
+        #[arg(long, default_value_t = 854)]
+        width: usize,
+        #[arg(long, default_value_t = 480)]
+        height: usize,
+        #[arg(long, default_value_t = 50)]
+        frames: usize,
+        #[arg(long, default_value_t = 3)]
+        reps: usize,
+        /// Skip the OpenCV reference (no Python venv).
+        #[arg(long)]
+        no_opencv: bool,
+        /// Reference venv (created on first use with opencv-python-headless and numpy).
+        #[arg(long)]
+        venv: Option<PathBuf>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Our tiled WGSL attention vs burn's matmul-softmax-matmul.
     Attention {
         #[arg(long, default_value = "gpu")]
@@ -112,6 +161,48 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
                 overlay.display()
             );
         }
+        Cmd::Tracks { input, out, max_frames, stride, query_every, max_tracks, no_overlay, fps } => {
+            let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+            if ext != "npz" && ext != "safetensors" {
+                return Err(SegmoError::BadInput(format!("--out {}: expected a .npz or .safetensors file", out.display())));
+            }
+            let pb = spinner(&format!("reading {}", input.display()));
+            let clip = segmo::io::read_clip(&input, max_frames)?;
+            pb.finish_and_clear();
+            let cfg = segmo::tracks::TrackerConfig {
+                tracks: segmo::tracks::TrackOptions {
+                    grid_stride: stride,
+                    query_every,
+                    max_tracks: (max_tracks > 0).then_some(max_tracks),
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            let bar = ProgressBar::new(clip.len().saturating_sub(1) as u64);
+            bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} frame pairs (optical flow) {elapsed}").expect("template"));
+            let tracks = segmo::tracks::track_clip(&clip, &cfg, |done, _| bar.set_position(done as u64))?;
+            bar.finish_and_clear();
+            let bytes = if ext == "npz" { segmo::tracks::export::to_npz(&tracks) } else { segmo::tracks::export::to_safetensors(&tracks) };
+            if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| SegmoError::io(dir, e))?;
+            }
+            std::fs::write(&out, bytes).map_err(|e| SegmoError::io(&out, e))?;
+            let visible = tracks.visible.iter().filter(|v| **v).count();
+            println!(
+                "{} tracks over {} frames ({:.1} visible frames per track) -> {}",
+                tracks.n,
+                tracks.frames,
+                visible as f64 / tracks.n.max(1) as f64,
+                out.display()
+            );
+            if !no_overlay {
+                let dir = out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+                let stem = out.file_stem().and_then(|s| s.to_str()).unwrap_or("tracks");
+                let frames = segmo::io::tracks_overlay::draw(&clip, &tracks);
+                let path = segmo::io::overlay::write_frames(dir, &format!("{stem}-overlay"), clip.width, clip.height, fps, &frames)?;
+                println!("overlay {}", path.display());
+            }
+        }
         Cmd::Eval { pred, gt, json } => {
             let report = segmo::eval::load::evaluate_dirs(&pred, &gt, &Default::default())
                 .map_err(|e| SegmoError::Eval(e.to_string()))?;
@@ -129,6 +220,20 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
             let s = segmo::sample::render(&cfg);
             segmo::sample::write(&s, &out).map_err(|e| SegmoError::io(&out, e))?;
             println!("sample clip: {frames} frames {width}x{height} -> {}/frames, ground truth {}/masks", out.display(), out.display());
+        }
+        Cmd::Bench { what: BenchCmd::Tracks { width, height, frames, reps, no_opencv, venv, seed } } => {
+            let venv = (!no_opencv).then(|| {
+                venv.unwrap_or_else(|| {
+                    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+                    home.join(".cache").join("segmo-ref-venv")
+                })
+            });
+            let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/reference/opencv_dis.py");
+            let opts = segmo::bench::tracks::Options { width, height, frames, reps, venv, script, seed };
+            let pb = spinner("bench tracks");
+            let report = segmo::bench::tracks::run(&opts, |m| pb.set_message(m.to_string()))?;
+            pb.finish_and_clear();
+            print!("{}", segmo::bench::tracks::table(&report));
         }
         Cmd::Bench { what: BenchCmd::Attention { device, lens, dims, reps } } => {
             let dev = ComputeDevice::select(device.parse()?)?;

@@ -6,8 +6,10 @@
 pub mod chain;
 pub mod dis;
 pub mod export;
+pub mod pipeline;
 pub mod quality;
 
+pub use pipeline::{track_clip, TrackerConfig};
 pub use chain::{build_tracks, follow_queries, reliability, Reliability, TrackError, TrackOptions};
 
 /// One grey image, row-major, luma in [0,1] (BT.601 weights, as `Clip::gray` returns).

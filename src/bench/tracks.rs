@@ -1,0 +1,360 @@
+//! `segmo bench tracks`: the point tracker's quality on the synthetic suite (exact ground
+//! truth: TAP-Vid delta_avg, occlusion accuracy, average Jaccard, flow EPE) and its speed on an
+//! 854x480, 50-frame clip, each beside OpenCV's DIS optical flow (PRESET_MEDIUM) on the same
+//! 8-bit frames in the same run. OpenCV's flows are also chained by our trajectory builder, so
+//! the quality table compares the flow methods under one tracker.
+//!
+//! OpenCV runs from `tests/reference/opencv_dis.py` in a Python venv this command creates
+//! (opencv-python-headless and numpy from PyPI) unless told not to.
+
+use super::{alloc, fmt_bytes};
+use crate::error::{Result, SegmoError};
+use crate::synth::{self, RandomSceneConfig, SynthClip, SynthConfig};
+use crate::tracks::dis::{Dis, DisParams};
+use crate::tracks::quality::{score_flows, CaseScore};
+use crate::tracks::{build_tracks, Flow, Gray, TrackOptions};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+pub struct Options {
+    /// Size of the speed clip.
+    pub width: usize,
+    pub height: usize,
+    pub frames: usize,
+    /// Timed passes over the speed clip (median); one more runs first as warm-up.
+    pub reps: usize,
+    /// Where to find or create the reference venv; None skips OpenCV.
+    pub venv: Option<PathBuf>,
+    /// `tests/reference/opencv_dis.py`.
+    pub script: PathBuf,
+    pub seed: u64,
+}
+
+pub struct QualityRow {
+    pub ours: CaseScore,
+    pub opencv: Option<CaseScore>,
+}
+
+pub struct SpeedRow {
+    pub stage: &'static str,
+    pub ours_ms: f64,
+    pub opencv_ms: Option<f64>,
+    pub peak: Option<u64>,
+}
+
+pub struct Report {
+    pub quality: Vec<QualityRow>,
+    pub speed: Vec<SpeedRow>,
+    pub speed_clip: String,
+    pub threads: usize,
+    /// Why the OpenCV columns are empty, when they are.
+    pub opencv_note: Option<String>,
+}
+
+/// Luma quantised to 8 bits, as both methods see it.
+fn gray8(clip: &SynthClip) -> Vec<Vec<u8>> {
+    (0..clip.frames.len())
+        .map(|t| clip.gray(t).iter().map(|&g| (g * 255.0).round().clamp(0.0, 255.0) as u8).collect())
+        .collect()
+}
+
+fn to_gray(w: usize, h: usize, g: &[u8]) -> Gray {
+    Gray { width: w, height: h, data: g.iter().map(|&v| v as f32 / 255.0).collect() }
+}
+
+fn our_flows(dis: &mut Dis, grays: &[Gray]) -> (Vec<Flow>, Vec<Flow>) {
+    grays.windows(2).map(|p| dis.flow_pair(&p[0], &p[1])).unzip()
+}
+
+pub fn run(opts: &Options, mut progress: impl FnMut(&str)) -> Result<Report> {
+    let threads = threads();
+    progress("rendering the synthetic suite");
+    let suite = synth::suite(opts.seed);
+    progress("rendering the speed clip");
+    let speed_clip = synth::render(&synth::random_scene(
+        opts.seed,
+        &RandomSceneConfig {
+            cfg: SynthConfig { width: opts.width, height: opts.height, frames: opts.frames, n_tracks: 256, noise: 1.0 },
+            ..Default::default()
+        },
+    ));
+    if speed_clip.frames.len() < 2 {
+        return Err(SegmoError::BadInput(format!("bench tracks needs at least 2 frames, got {}", opts.frames)));
+    }
+
+    // OpenCV first, so its flows are on disk when the quality table is made.
+    let (mut cv, mut opencv_note) = (None, None);
+    if let Some(venv) = &opts.venv {
+        progress("OpenCV DIS (reference venv)");
+        match run_opencv(venv, &opts.script, &suite, &speed_clip, threads, opts.reps) {
+            Ok(r) => cv = Some(r),
+            Err(e) => opencv_note = Some(e),
+        }
+    } else {
+        opencv_note = Some("skipped (--no-opencv)".into());
+    }
+
+    let mut quality = Vec::new();
+    let mut dis = Dis::new(DisParams::medium());
+    for (i, clip) in suite.iter().enumerate() {
+        progress(&format!("quality: {}", clip.name));
+        let grays: Vec<Gray> = gray8(clip).iter().map(|g| to_gray(clip.width, clip.height, g)).collect();
+        let (fw, bw) = our_flows(&mut dis, &grays);
+        let ours = score_flows(clip, &fw, &bw)?;
+        let opencv = match &cv {
+            Some(c) => Some(score_flows(clip, &c.flows[i].0, &c.flows[i].1)?),
+            None => None,
+        };
+        quality.push(QualityRow { ours, opencv });
+    }
+
+    progress("speed: flow");
+    let (w, h) = (speed_clip.width, speed_clip.height);
+    let grays: Vec<Gray> = gray8(&speed_clip).iter().map(|g| to_gray(w, h, g)).collect();
+    let pairs = (grays.len() - 1) as f64;
+    let reps = opts.reps.max(1);
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let mut dis = Dis::new(DisParams::medium());
+    let mut fw_ms = Vec::new();
+    let mut pair_ms = Vec::new();
+    for rep in 0..=reps {
+        let start = Instant::now();
+        for p in grays.windows(2) {
+            std::hint::black_box(dis.flow(&p[0], &p[1]));
+        }
+        let fw_t = start.elapsed().as_secs_f64() * 1e3 / pairs;
+        let start = Instant::now();
+        drop(std::hint::black_box(our_flows(&mut dis, &grays)));
+        let pair_t = start.elapsed().as_secs_f64() * 1e3 / pairs;
+        if rep > 0 {
+            fw_ms.push(fw_t);
+            pair_ms.push(pair_t);
+        }
+    }
+    // Memory in an untimed pass with a fresh engine, so its buffer pool counts too.
+    drop(dis);
+    alloc::reset_peak();
+    let flows = our_flows(&mut Dis::new(DisParams::medium()), &grays);
+    let flow_peak = alloc::peak();
+    progress("speed: tracking");
+    let mut track_ms = Vec::new();
+    let mut track_peak = None;
+    let mut n_tracks = 0;
+    for rep in 0..=reps {
+        alloc::reset_peak();
+        let start = Instant::now();
+        let t = build_tracks(&grays, &flows.0, &flows.1, &TrackOptions::default())?;
+        let ms = start.elapsed().as_secs_f64() * 1e3 / grays.len() as f64;
+        n_tracks = t.n;
+        if rep > 0 {
+            track_ms.push(ms);
+            track_peak = alloc::peak();
+        }
+    }
+    let (cv_fw, cv_pair) = cv.as_ref().map_or((None, None), |c| (Some(c.speed_ms.0), Some(c.speed_ms.1)));
+    let speed = vec![
+        SpeedRow { stage: "flow, forward (ms/pair)", ours_ms: median(fw_ms), opencv_ms: cv_fw, peak: None },
+        SpeedRow { stage: "flow, fwd+bwd (ms/pair)", ours_ms: median(pair_ms), opencv_ms: cv_pair, peak: flow_peak },
+        SpeedRow { stage: "tracking (ms/frame)", ours_ms: median(track_ms), opencv_ms: None, peak: track_peak },
+    ];
+    Ok(Report {
+        quality,
+        speed,
+        speed_clip: format!("{w}x{h}, {} frames, {n_tracks} tracks", grays.len()),
+        threads,
+        opencv_note,
+    })
+}
+
+fn threads() -> usize {
+    rayon::current_num_threads()
+}
+
+struct OpenCv {
+    /// Per suite case: forward and backward flows.
+    flows: Vec<(Vec<Flow>, Vec<Flow>)>,
+    /// Speed clip: ms of one forward flow, of a forward+backward pair.
+    speed_ms: (f64, f64),
+}
+
+/// The venv's python, creating the venv (and installing OpenCV) on first use.
+pub fn ensure_venv(venv: &Path) -> std::result::Result<PathBuf, String> {
+    let python = venv.join("bin").join("python");
+    let ok = |py: &Path| {
+        Command::new(py).args(["-c", "import cv2, numpy"]).output().map(|o| o.status.success()).unwrap_or(false)
+    };
+    if python.exists() && ok(&python) {
+        return Ok(python);
+    }
+    let run = |cmd: &mut Command, what: &str| -> std::result::Result<(), String> {
+        let out = cmd.output().map_err(|e| format!("{what}: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            let err = String::from_utf8_lossy(&out.stderr);
+            Err(format!("{what} failed: {}", err.lines().last().unwrap_or("")))
+        }
+    };
+    run(Command::new("python3").args(["-m", "venv"]).arg(venv), "python3 -m venv")?;
+    run(
+        Command::new(&python).args(["-m", "pip", "install", "-q", "opencv-python-headless", "numpy"]),
+        "pip install opencv-python-headless numpy",
+    )?;
+    if ok(&python) {
+        Ok(python)
+    } else {
+        Err("the venv cannot import cv2".into())
+    }
+}
+
+fn run_opencv(
+    venv: &Path,
+    script: &Path,
+    suite: &[SynthClip],
+    speed: &SynthClip,
+    threads: usize,
+    reps: usize,
+) -> std::result::Result<OpenCv, String> {
+    let python = ensure_venv(venv)?;
+    let dir = std::env::temp_dir().join(format!("segmo-bench-tracks-{}", std::process::id()));
+    let result = (|| {
+        let mut names = Vec::new();
+        let write = |name: &str, clip: &SynthClip| -> std::io::Result<()> {
+            let d = dir.join(name);
+            std::fs::create_dir_all(&d)?;
+            let g: Vec<u8> = gray8(clip).concat();
+            std::fs::write(d.join("gray.npy"), synth::export::npy(&[clip.frames.len(), clip.height, clip.width], &g))
+        };
+        for (i, c) in suite.iter().enumerate() {
+            let name = format!("{i:02}-{}", c.name);
+            write(&name, c).map_err(|e| e.to_string())?;
+            names.push(name);
+        }
+        write("speed", speed).map_err(|e| e.to_string())?;
+        std::fs::write(dir.join("cases.txt"), names.join("\n") + "\n").map_err(|e| e.to_string())?;
+        // The suite needs one pass; the speed clip gets `reps` timed passes (after a warm-up).
+        let status = |out: std::process::Output| {
+            if out.status.success() {
+                Ok(())
+            } else {
+                Err(format!("opencv_dis.py: {}", String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("")))
+            }
+        };
+        let py = |args: &[&str]| Command::new(&python).arg(script).args(args).output().map_err(|e| e.to_string());
+        status(py(&[dir.to_str().unwrap_or_default(), &threads.to_string(), "1"])?)?;
+        let speed_dir = dir.join("speed-only");
+        std::fs::create_dir_all(&speed_dir).map_err(|e| e.to_string())?;
+        std::fs::write(speed_dir.join("cases.txt"), "../speed\n").map_err(|e| e.to_string())?;
+        status(py(&[speed_dir.to_str().unwrap_or_default(), &threads.to_string(), &(reps + 1).to_string()])?)?;
+
+        let mut flows = Vec::new();
+        for (name, c) in names.iter().zip(suite) {
+            let read = |f: &str| read_flows(&dir.join(name).join(f), c.width, c.height);
+            flows.push((read("fw.npy")?, read("bw.npy")?));
+        }
+        let t = std::fs::read_to_string(dir.join("speed").join("time.txt")).map_err(|e| e.to_string())?;
+        let v: Vec<f64> = t.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+        if v.len() != 2 {
+            return Err(format!("unreadable OpenCV timing '{t}'"));
+        }
+        Ok(OpenCv { flows, speed_ms: (v[0], v[1]) })
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+/// A float32 (T-1, H, W, 2) .npy as flows.
+fn read_flows(path: &Path, w: usize, h: usize) -> std::result::Result<Vec<Flow>, String> {
+    let b = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bad = |why: &str| format!("{}: {why}", path.display());
+    if b.len() < 10 || &b[..6] != b"\x93NUMPY" {
+        return Err(bad("not a .npy file"));
+    }
+    let (hl, start) = match b[6] {
+        1 => (u16::from_le_bytes([b[8], b[9]]) as usize, 10),
+        _ => (u32::from_le_bytes([b[8], b[9], b[10], b[11]]) as usize, 12),
+    };
+    let header = std::str::from_utf8(&b[start..start + hl]).map_err(|_| bad("header not UTF-8"))?;
+    if !header.contains("'<f4'") || header.contains("'fortran_order': True") {
+        return Err(bad(&format!("expected C-order little-endian float32, header {header}")));
+    }
+    let data = &b[start + hl..];
+    let per = w * h * 2;
+    if per == 0 || data.len() % (per * 4) != 0 {
+        return Err(bad(&format!("{} data bytes do not hold {w}x{h}x2 float32 flows", data.len())));
+    }
+    Ok(data
+        .chunks_exact(per * 4)
+        .map(|f| Flow {
+            width: w,
+            height: h,
+            uv: f.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
+        })
+        .collect())
+}
+
+pub fn table(r: &Report) -> String {
+    let mut s = String::new();
+    let f = |v: f64| if v.is_finite() { format!("{v:.3}") } else { "-".into() };
+    let _ = writeln!(
+        s,
+        "Point tracks on the synthetic suite (256x256, 24 frames; TAP-Vid strided; targets delta_avg >= 0.85, OA >= 0.85)"
+    );
+    let _ = writeln!(
+        s,
+        "{:<12} | {:>8} {:>6} {:>6} {:>7} | {:>8} {:>6} {:>6} {:>7}",
+        "case", "delta", "OA", "AJ", "EPE", "delta", "OA", "AJ", "EPE"
+    );
+    let _ = writeln!(s, "{:<12} | {:^30} | {:^30}", "", "segmo DIS (CPU) + chaining", "OpenCV DIS + same chaining");
+    let mut sums = [0.0f64; 8];
+    let mut n_cv = 0usize;
+    for row in &r.quality {
+        let o = &row.ours;
+        let ours = [o.tapvid.average_pts_within_thresh, o.tapvid.occlusion_accuracy, o.tapvid.average_jaccard, o.epe_noc];
+        let cv = row.opencv.as_ref().map(|c| {
+            [c.tapvid.average_pts_within_thresh, c.tapvid.occlusion_accuracy, c.tapvid.average_jaccard, c.epe_noc]
+        });
+        for k in 0..4 {
+            sums[k] += ours[k];
+        }
+        if let Some(c) = cv {
+            n_cv += 1;
+            for k in 0..4 {
+                sums[4 + k] += c[k];
+            }
+        }
+        let cvs = cv.map_or(format!("{:>30}", "n/a"), |c| {
+            format!("{:>8} {:>6} {:>6} {:>7}", f(c[0]), f(c[1]), f(c[2]), f(c[3]))
+        });
+        let _ = writeln!(s, "{:<12} | {:>8} {:>6} {:>6} {:>7} | {cvs}", o.name, f(ours[0]), f(ours[1]), f(ours[2]), f(ours[3]));
+    }
+    let n = r.quality.len().max(1) as f64;
+    let cvm = if n_cv > 0 {
+        let m = n_cv as f64;
+        format!("{:>8} {:>6} {:>6} {:>7}", f(sums[4] / m), f(sums[5] / m), f(sums[6] / m), f(sums[7] / m))
+    } else {
+        format!("{:>30}", "n/a")
+    };
+    let _ = writeln!(s, "{:<12} | {:>8} {:>6} {:>6} {:>7} | {cvm}", "mean", f(sums[0] / n), f(sums[1] / n), f(sums[2] / n), f(sums[3] / n));
+    let _ = writeln!(s, "EPE: mean end-point error (px) of the forward flow on pixels visible in both frames.");
+    let _ = writeln!(s);
+    let _ = writeln!(s, "Speed on the CPU path ({}, {} threads; OpenCV with the same thread count)", r.speed_clip, r.threads);
+    let _ = writeln!(s, "{:<26} {:>10} {:>10} {:>8} {:>12}", "stage", "segmo ms", "OpenCV ms", "ratio", "peak heap");
+    for row in &r.speed {
+        let cv = row.opencv_ms.map_or("-".to_string(), |v| format!("{v:.1}"));
+        let ratio = row.opencv_ms.map_or("-".to_string(), |v| format!("{:.2}x", row.ours_ms / v));
+        let peak = row.peak.map_or("-".to_string(), fmt_bytes);
+        let _ = writeln!(s, "{:<26} {:>10.1} {:>10} {:>8} {:>12}", row.stage, row.ours_ms, cv, ratio, peak);
+    }
+    let _ = writeln!(s, "ratio = segmo / OpenCV (target <= 1.5x); peak heap = the stage's highest live heap, its outputs included.");
+    let _ = writeln!(s, "GPU rows (lavapipe, headless Chromium) come with the WGSL flow kernels.");
+    if let Some(note) = &r.opencv_note {
+        let _ = writeln!(s, "OpenCV: {note}");
+    }
+    s
+}
