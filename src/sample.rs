@@ -187,89 +187,9 @@ fn range_text(a: usize, b: usize) -> String {
 // ---------------------------------------------------------------------------------------------
 // Deterministic maths
 
-const PI: f64 = std::f64::consts::PI;
-const TAU: f64 = std::f64::consts::TAU;
-const HALF_PI: f64 = std::f64::consts::FRAC_PI_2;
-
-/// Sine from + and * only, so every target rounds it the same way (error < 1e-13).
-fn dsin(x: f64) -> f64 {
-    let r = x - (x / TAU).round() * TAU;
-    let r = if r > HALF_PI {
-        PI - r
-    } else if r < -HALF_PI {
-        -PI - r
-    } else {
-        r
-    };
-    let r2 = r * r;
-    // Taylor series to r^19 in Horner form; the remainder at pi/2 is below 1e-15.
-    const C: [f64; 10] = [
-        1.0,
-        -1.0 / 6.0,
-        1.0 / 120.0,
-        -1.0 / 5040.0,
-        1.0 / 362_880.0,
-        -1.0 / 39_916_800.0,
-        1.0 / 6_227_020_800.0,
-        -1.0 / 1_307_674_368_000.0,
-        1.0 / 355_687_428_096_000.0,
-        -1.0 / 121_645_100_408_832_000.0,
-    ];
-    let mut p = C[9];
-    for &c in C[..9].iter().rev() {
-        p = p * r2 + c;
-    }
-    p * r
-}
-
-fn dcos(x: f64) -> f64 {
-    dsin(x + HALF_PI)
-}
-
-fn mix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// One finaliser round over multiplicatively spread coordinates: cheap enough for the
-/// per-pixel noise lattices, and still decorrelated between neighbouring cells.
-fn hash3(a: i64, b: i64, salt: u64) -> u64 {
-    mix64(
-        (a as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            ^ (b as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
-            ^ salt,
-    )
-}
-
-/// Uniform in [0, 1) from the top 53 bits.
-fn unit(h: u64) -> f64 {
-    (h >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-}
-
-/// floor() without a libm call: x86-64's baseline has no rounding instruction, and this runs
-/// several times per pixel. Exact for |x| < 2^53, far beyond any coordinate here.
-fn ffloor(x: f64) -> f64 {
-    let t = x as i64 as f64;
-    if t > x {
-        t - 1.0
-    } else {
-        t
-    }
-}
-
-fn clamp01(x: f64) -> f64 {
-    x.clamp(0.0, 1.0)
-}
-
-fn lerp(a: f64, b: f64, t: f64) -> f64 {
-    a + (b - a) * t
-}
-
-fn lerp3(a: [f64; 3], b: [f64; 3], t: f64) -> [f64; 3] {
-    [lerp(a[0], b[0], t), lerp(a[1], b[1], t), lerp(a[2], b[2], t)]
-}
+// Shared with the synthetic scene generator: the same platform-independent sine, hashes and
+// exact floor, so both renderers give identical bytes on every target.
+use crate::synth::detmath::{clamp01, dcos, dsin, ffloor, hash2 as hash3, lerp, lerp3, mix64, unit, PI, TAU};
 
 fn smooth(f: f64) -> f64 {
     f * f * (3.0 - 2.0 * f)
