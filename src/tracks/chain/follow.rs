@@ -19,17 +19,29 @@
 //! E|drift|² = D: `1 - exp(-r² / D)` (1 while D = 0, i.e. at the query frame and with exact
 //! flow), r = `Thresholds::confidence_radius`. Invisible points get 0.
 //!
-//! Once invisible a point never becomes visible again (flow chaining cannot re-identify it),
-//! but its position keeps a best guess, which is what TAP-Vid scores wherever the true point
-//! is visible: the flow at the point is used while it agrees with the point's own last
-//! velocity (same consistency rule as forward-backward, `|w - v|² < 0.01(|w|²+|v|²) + 0.5`),
-//! otherwise the last velocity is kept. That follows the flow through false stops (motion
-//! boundaries, flow noise: the common case, where the point is in fact still visible), yet
-//! does not let an occluder drag a hidden point along with it: a background point behind a
-//! passing object keeps the background's motion and is in the right place when it
-//! re-emerges. Holding the last position would be wrong in both cases for any moving point;
-//! plain flow following is wrong in the second (the `invisible_positions` test measures all
-//! three).
+//! While invisible, a point's position keeps a best guess, which is what TAP-Vid scores
+//! wherever the true point is visible: the flow at the point is used while it agrees with the
+//! point's own last velocity (same consistency rule as forward-backward,
+//! `|w - v|² < 0.01(|w|²+|v|²) + 0.5`), otherwise the last velocity is kept. That follows the
+//! flow through false stops (motion boundaries, flow noise: the common case, where the point is
+//! in fact still visible), yet does not let an occluder drag a hidden point along with it: a
+//! background point behind a passing object keeps the background's motion and is in the right
+//! place when it re-emerges. Holding the last position would be wrong in both cases for any
+//! moving point; plain flow following is wrong in the second (the `invisible_positions` test
+//! measures all three).
+//!
+//! Re-identification: a hidden point becomes visible again (and steps as a visible one) when
+//! its nearest pixel is reliable and the flow there agrees with its velocity by the rule
+//! above. On the synthetic suite most stops are false (DIS flow is briefly wrong or rough near
+//! an edge while the point stays visible), and without resuming them occlusion accuracy was
+//! 0.78 (seed 1); resuming lifts it to ~0.89 and does not change positions. An occluder moving
+//! differently fails the velocity test, so points do not resume on it; one moving with the
+//! same velocity would pass (an appearance test against the last visible patch would catch
+//! that, not done yet). A point that has been outside the image is never resumed: out there
+//! its position is a straight-line extrapolation (the flow is clamped to the border band), so
+//! on curved paths it re-enters at the wrong place while the smooth flow still agrees with its
+//! velocity (the rotation test catches this). Drift keeps accumulating across the hidden stretch only through the
+//! visible steps, so confidence after a resume is that of the visible steps.
 
 use super::sample::{bilinear, consistent, finite, inside, nearest};
 use super::{Reliability, Thresholds};
@@ -69,6 +81,8 @@ struct State {
     p: [f32; 2],
     v: [f32; 2],
     visible: bool,
+    /// Has been outside the image: such a point is never re-identified.
+    left: bool,
     drift: f32,
 }
 
@@ -87,7 +101,7 @@ impl State {
             }
             None => [0.0, 0.0],
         };
-        State { p, v, visible: true, drift: 0.0 }
+        State { p, v, visible: true, left: false, drift: 0.0 }
     }
 
     /// One frame step with `flow` and its reliability map `err`.
@@ -95,28 +109,30 @@ impl State {
         let (wd, ht) = (flow.width, flow.height);
         let w = bilinear(flow, self.p[0], self.p[1]);
         let w_ok = finite(w[0]) && finite(w[1]);
-        if self.visible {
-            let e = err[nearest(self.p[0], self.p[1], wd, ht)];
-            if e >= 0.0 && w_ok {
-                let q = [self.p[0] + w[0], self.p[1] + w[1]];
-                self.p = q;
-                self.v = w;
-                if inside(q[0], q[1], wd, ht) {
-                    self.drift += 0.5 * e;
-                } else {
-                    self.visible = false;
-                }
-                return;
+        let e = err[nearest(self.p[0], self.p[1], wd, ht)];
+        // A hidden point is re-identified where the flow is reliable again and moves with the
+        // point's own velocity (see the module docs).
+        let agrees = w_ok && consistent(w, [-self.v[0], -self.v[1]], th.fb_rel, th.fb_abs).is_some();
+        let resume = !self.visible && !self.left && agrees;
+        if (self.visible || resume) && e >= 0.0 && w_ok {
+            let q = [self.p[0] + w[0], self.p[1] + w[1]];
+            self.p = q;
+            self.v = w;
+            self.visible = inside(q[0], q[1], wd, ht);
+            if self.visible {
+                self.drift += 0.5 * e;
+            } else {
+                self.left = true;
             }
-            self.visible = false;
+            return;
         }
-        let m = if w_ok && consistent(w, [-self.v[0], -self.v[1]], th.fb_rel, th.fb_abs).is_some() {
-            w
-        } else {
-            self.v
-        };
+        self.visible = false;
+        let m = if agrees { w } else { self.v };
         self.p = [self.p[0] + m[0], self.p[1] + m[1]];
         self.v = m;
+        if !inside(self.p[0], self.p[1], wd, ht) {
+            self.left = true;
+        }
     }
 
     fn confidence(&self, radius: f32) -> f32 {

@@ -17,6 +17,7 @@
 //! | densification | [`densify::densify`] | pixel |
 //! | variational refinement: `linearize` (3 passes), `pack`, then `var_iters` x (`smoothness_weights`, `assemble`, `var_sor_iters` x red + black `sor_sweep`), `unpack` | [`variational::refine`] | pixel (of one colour for SOR) |
 //! | finally: upsample the finest visited level to full resolution | [`pyramid::upsample_flow`] | pixel |
+//! | optional (`full_res_var_iters` > 0): variational refinement at full resolution | [`variational::refine`] | pixel (of one colour for SOR) |
 //!
 //! Borders: every read clamps its integer coordinates (replicated border), so any frame size
 //! works, down to 1x1 (fewer levels, patches hanging over the edge). CPU and GPU may differ by
@@ -86,14 +87,28 @@ pub struct DisParams {
     pub var_gamma: f32,
     /// SOR over-relaxation.
     pub var_omega: f32,
+    /// Variational fixed-point iterations at full resolution after upsampling from a
+    /// `finest_level` > 0 (0 = none). Off in the presets because of its cost: on the synthetic
+    /// suite 1 iteration lifts TAP-Vid delta_avg from 0.79 to 0.81 and 5 to 0.84 (finest level
+    /// 0 instead: 0.87), but at 854x480 one costs ~+40% of the MEDIUM time (5: ~+130%; finest
+    /// level 0: ~+300%).
+    pub full_res_var_iters: usize,
 }
 
 impl DisParams {
     /// OpenCV's PRESET_MEDIUM: finest level 1, 8x8 patches every 3 px, 5 x 5 variational
-    /// iterations, delta 5. Where it differs: 3 Jacobi rounds of at most 8 full Gauss-Newton
-    /// steps (OpenCV: 2 raster passes of 12 eighth-length steps); alpha 40 and gamma 5 (OpenCV
-    /// 20 and 10), because with true derivatives the data term pulls twice as far; both picked
-    /// on the benchmark pairs and confirmed on a held-out texture set.
+    /// iterations. Where it differs: 3 Jacobi rounds of at most 8 full Gauss-Newton steps
+    /// (OpenCV: 2 raster passes of 12 eighth-length steps); alpha 10, delta 1, gamma 10
+    /// (OpenCV 20, 5, 10), with true derivatives (the data term pulls twice as far as
+    /// OpenCV's). These were alpha 40, delta 5, gamma 5, picked on the benchmark pairs' EPE;
+    /// for chained tracks on the synthetic suite (TAP-Vid delta_avg, seed 1 / held-out seed 2,
+    /// with the chaining's re-identification and motion-boundary thresholds) alpha 10 gives
+    /// 0.786 / 0.775 against 0.72 / 0.70 at 40: strong smoothing drags the flow of small
+    /// objects and of pixels next to motion boundaries, and chaining accumulates that bias
+    /// (alpha 5 is worse again: noise). With little smoothing the brightness term then
+    /// dominates and a 10% gain change costs 0.09 px EPE; weighting gradient constancy
+    /// instead (delta 1, gamma 10) brings it back to 0.06 px and gives 0.797 / 0.779.
+    /// Same cost. The benchmark pairs (scripts/compare_opencv.py) were not rerun.
     pub fn medium() -> Self {
         Self {
             finest_level: 1,
@@ -108,10 +123,11 @@ impl DisParams {
             ridge: 0.1,
             var_iters: 5,
             var_sor_iters: 5,
-            var_alpha: 40.0,
-            var_delta: 5.0,
-            var_gamma: 5.0,
+            var_alpha: 10.0,
+            var_delta: 1.0,
+            var_gamma: 10.0,
             var_omega: 1.6,
+            full_res_var_iters: 0,
         }
     }
 
@@ -356,6 +372,12 @@ pub fn flow_from_pyramids(
     } else {
         let out = pyramid::upsample_flow(pool, &dense, base.w, base.h, plan.finest);
         pool.give(dense.uv);
-        out
+        if p.full_res_var_iters == 0 {
+            return out;
+        }
+        let fine = VarParams { iters: p.full_res_var_iters, ..var };
+        let refined = variational::refine(pool, base, &p1.levels[0], &out, &fine);
+        pool.give(out.uv);
+        refined
     }
 }
