@@ -949,16 +949,6 @@ mod tests {
     }
 
     #[test]
-    fn own_sine_matches_std() {
-        let mut x = -300.0;
-        while x < 300.0 {
-            assert!((dsin(x) - x.sin()).abs() < 1e-12, "sin {x}");
-            assert!((dcos(x) - x.cos()).abs() < 1e-12, "cos {x}");
-            x += 0.0137;
-        }
-    }
-
-    #[test]
     fn readme_lists_occlusions() {
         let text = readme(default_sample());
         assert!(text.contains("320x192, 24 frames"));
