@@ -91,6 +91,9 @@ pub struct DeviceInfo {
     /// wgpu backend ("Vulkan", "BrowserWebGpu", ...), empty on CPU.
     pub api: String,
     pub limits: Option<GpuLimits>,
+    /// A GPU adapter that is really the CPU (Mesa lavapipe, SwiftShader): correct, but slower
+    /// than segmo's CPU paths for work that has one (optical flow).
+    pub software: bool,
     /// Why we fell back to CPU under `Auto`, if we did.
     pub fallback_reason: Option<String>,
 }
@@ -134,6 +137,7 @@ impl ComputeDevice {
                 name: "CPU (burn flex)".into(),
                 api: String::new(),
                 limits: None,
+                software: false,
                 fallback_reason: reason,
             },
         }
@@ -250,6 +254,7 @@ impl ComputeDevice {
                 name: info.name.clone(),
                 api: format!("{:?}", info.backend),
                 limits: Some(limits),
+                software: format!("{:?}", info.device_type) == "Cpu",
                 fallback_reason: None,
             },
         }

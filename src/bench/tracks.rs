@@ -10,7 +10,9 @@
 use super::{alloc, fmt_bytes};
 use crate::error::{Result, SegmoError};
 use crate::synth::{self, RandomSceneConfig, SynthClip, SynthConfig};
+use crate::device::ComputeDevice;
 use crate::tracks::dis::{Dis, DisParams};
+use crate::tracks::pipeline::clip_flows;
 use crate::tracks::quality::{score_flows, CaseScore};
 use crate::tracks::{build_tracks, Flow, Gray, TrackOptions};
 use std::fmt::Write as _;
@@ -30,6 +32,19 @@ pub struct Options {
     /// `tests/reference/opencv_dis.py`.
     pub script: PathBuf,
     pub seed: u64,
+    /// The GPU the WGSL flow kernels are timed on (None: no GPU rows).
+    pub gpu: Option<ComputeDevice>,
+    /// Frame pairs of the speed clip timed on the GPU (software adapters are slow).
+    pub gpu_pairs: usize,
+}
+
+/// The WGSL flow kernels: suite quality (means over cases) and speed.
+pub struct GpuRow {
+    pub device: String,
+    /// delta_avg, OA, AJ, EPE.
+    pub quality: (f64, f64, f64, f64),
+    pub pair_ms: f64,
+    pub pairs: usize,
 }
 
 pub struct QualityRow {
@@ -51,6 +66,7 @@ pub struct Report {
     pub threads: usize,
     /// Why the OpenCV columns are empty, when they are.
     pub opencv_note: Option<String>,
+    pub gpu: Option<GpuRow>,
 }
 
 /// Luma quantised to 8 bits, as both methods see it.
@@ -156,6 +172,10 @@ pub fn run(opts: &Options, mut progress: impl FnMut(&str)) -> Result<Report> {
             track_peak = alloc::peak();
         }
     }
+    let gpu = match &opts.gpu {
+        Some(dev) => Some(gpu_row(dev, &suite, &grays, opts, &mut progress)?),
+        None => None,
+    };
     let (cv_fw, cv_pair) = cv.as_ref().map_or((None, None), |c| (Some(c.speed_ms.0), Some(c.speed_ms.1)));
     let speed = vec![
         SpeedRow { stage: "flow, forward (ms/pair)", ours_ms: median(fw_ms), opencv_ms: cv_fw, peak: None },
@@ -168,6 +188,42 @@ pub fn run(opts: &Options, mut progress: impl FnMut(&str)) -> Result<Report> {
         speed_clip: format!("{w}x{h}, {} frames, {n_tracks} tracks", grays.len()),
         threads,
         opencv_note,
+        gpu,
+    })
+}
+
+fn gpu_row(
+    dev: &ComputeDevice,
+    suite: &[SynthClip],
+    speed_grays: &[Gray],
+    opts: &Options,
+    progress: &mut impl FnMut(&str),
+) -> Result<GpuRow> {
+    let params = DisParams::medium();
+    let mut scores = Vec::new();
+    for clip in suite {
+        progress(&format!("GPU quality: {}", clip.name));
+        let grays: Vec<Gray> = gray8(clip).iter().map(|g| to_gray(clip.width, clip.height, g)).collect();
+        let (fw, bw) = clip_flows(&grays, &params, dev, |_, _| {})?;
+        scores.push(score_flows(clip, &fw, &bw)?);
+    }
+    let pairs = opts.gpu_pairs.clamp(1, speed_grays.len() - 1);
+    let frames = &speed_grays[..pairs + 1];
+    let mut times = Vec::new();
+    for rep in 0..=opts.reps.max(1) {
+        progress(&format!("GPU speed, pass {rep}"));
+        let start = Instant::now();
+        drop(std::hint::black_box(clip_flows(frames, &params, dev, |_, _| {})?));
+        if rep > 0 {
+            times.push(start.elapsed().as_secs_f64() * 1e3 / pairs as f64);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(GpuRow {
+        device: dev.info.to_string(),
+        quality: crate::tracks::quality::mean(&scores),
+        pair_ms: times[times.len() / 2],
+        pairs,
     })
 }
 
@@ -352,7 +408,29 @@ pub fn table(r: &Report) -> String {
         let _ = writeln!(s, "{:<26} {:>10.1} {:>10} {:>8} {:>12}", row.stage, row.ours_ms, cv, ratio, peak);
     }
     let _ = writeln!(s, "ratio = segmo / OpenCV (target <= 1.5x); peak heap = the stage's highest live heap, its outputs included.");
-    let _ = writeln!(s, "GPU rows (lavapipe, headless Chromium) come with the WGSL flow kernels.");
+    match &r.gpu {
+        Some(g) => {
+            let (d, oa, aj, epe) = g.quality;
+            let _ = writeln!(s);
+            let _ = writeln!(s, "WGSL flow kernels on {} (same chaining on the CPU)", g.device);
+            let _ = writeln!(s, "suite mean: delta {d:.3}, OA {oa:.3}, AJ {aj:.3}, EPE {epe:.3}");
+            let cv = r.speed.get(1).and_then(|row| row.opencv_ms);
+            let ratio = cv.map_or("-".to_string(), |v| format!("{:.2}x", g.pair_ms / v));
+            let _ = writeln!(
+                s,
+                "{:<26} {:>10.1} {:>10} {:>8}   ({} pairs, read back included)",
+                "flow, fwd+bwd (ms/pair)",
+                g.pair_ms,
+                cv.map_or("-".to_string(), |v| format!("{v:.1}")),
+                ratio,
+                g.pairs
+            );
+        }
+        None => {
+            let _ = writeln!(s, "GPU: no adapter, no GPU rows.");
+        }
+    }
+    let _ = writeln!(s, "Headless Chromium: the same kernels run in the browser tests (tests/web.rs); timed in-browser rows come with the browser harness.");
     if let Some(note) = &r.opencv_note {
         let _ = writeln!(s, "OpenCV: {note}");
     }

@@ -1,4 +1,4 @@
-//! The `segmo` command line: segment | tracks | eval | sample | bench | device.
+//! The `segmo` command line: segment | tracks | eval-tracks | eval | sample | bench | device.
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -37,7 +37,7 @@ enum Cmd {
         #[arg(long, default_value_t = 12)]
         fps: u32,
     },
-    /// Long-range point tracks (DIS optical flow chained into trajectories, CPU path): writes
+    /// Long-range point tracks (DIS optical flow chained into trajectories): writes
     /// the tracks (.npz or .safetensors: xy [T,N,2], visible [T,N], confidence [T,N],
     /// query_frame [N]) and an overlay video beside them (dots coloured by query frame).
     Tracks {
@@ -62,6 +62,29 @@ enum Cmd {
         no_overlay: bool,
         #[arg(long, default_value_t = 12)]
         fps: u32,
+        /// Where the optical flow runs: auto (a hardware GPU if there is one, else the CPU
+        /// path, which beats software adapters such as lavapipe), gpu (any wgpu adapter) or cpu.
+        #[arg(long, default_value = "auto")]
+        device: String,
+    },
+    /// Point tracks on real video with moving-object masks (e.g. DAVIS-2016 train): the
+    /// fraction of tracks that start on the object and stay on it while visible, and of tracks
+    /// that start off it and stay off it. DATA holds <seq>/frames/*.jpg and <seq>/masks/*.png.
+    EvalTracks {
+        data: PathBuf,
+        /// Only these sequences (comma separated; default all).
+        #[arg(long, value_delimiter = ',')]
+        sequences: Vec<String>,
+        #[arg(long)]
+        max_frames: Option<usize>,
+        /// Boundary tolerance in pixels.
+        #[arg(long, default_value_t = 5)]
+        tolerance: usize,
+        /// Where the optical flow runs (auto, gpu, cpu; see `tracks`).
+        #[arg(long, default_value = "auto")]
+        device: String,
+        #[arg(long)]
+        json: bool,
     },
     /// DAVIS J (region IoU) and F (boundary measure) of predicted masks against ground truth.
     /// PRED and GT are a sequence folder (PNGs, directly or under masks/) or a folder of them.
@@ -117,6 +140,12 @@ enum BenchCmd {
         venv: Option<PathBuf>,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Skip the GPU rows.
+        #[arg(long)]
+        no_gpu: bool,
+        /// Frame pairs of the speed clip timed on the GPU.
+        #[arg(long, default_value_t = 10)]
+        gpu_pairs: usize,
     },
     /// Our tiled WGSL attention vs burn's matmul-softmax-matmul.
     Attention {
@@ -161,7 +190,7 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
                 overlay.display()
             );
         }
-        Cmd::Tracks { input, out, max_frames, stride, query_every, max_tracks, no_overlay, fps } => {
+        Cmd::Tracks { input, out, max_frames, stride, query_every, max_tracks, no_overlay, fps, device } => {
             let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
             if ext != "npz" && ext != "safetensors" {
                 return Err(SegmoError::BadInput(format!("--out {}: expected a .npz or .safetensors file", out.display())));
@@ -180,7 +209,8 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
             };
             let bar = ProgressBar::new(clip.len().saturating_sub(1) as u64);
             bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} frame pairs (optical flow) {elapsed}").expect("template"));
-            let tracks = segmo::tracks::track_clip(&clip, &cfg, |done, _| bar.set_position(done as u64))?;
+            let dev = flow_device(&device)?;
+            let tracks = segmo::tracks::track_clip_on(&clip, &cfg, &dev, |done, _| bar.set_position(done as u64))?;
             bar.finish_and_clear();
             let bytes = if ext == "npz" { segmo::tracks::export::to_npz(&tracks) } else { segmo::tracks::export::to_safetensors(&tracks) };
             if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -203,6 +233,49 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
                 println!("overlay {}", path.display());
             }
         }
+        Cmd::EvalTracks { data, sequences, max_frames, tolerance, device, json } => {
+            let dev = flow_device(&device)?;
+            let mut dirs: Vec<PathBuf> = std::fs::read_dir(&data)
+                .map_err(|e| SegmoError::io(&data, e))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.join("frames").is_dir() && p.join("masks").is_dir())
+                .filter(|p| sequences.is_empty() || sequences.iter().any(|s| p.file_name().is_some_and(|n| n == s.as_str())))
+                .collect();
+            dirs.sort();
+            if dirs.is_empty() {
+                return Err(SegmoError::BadInput(format!("{}: no <seq>/frames and <seq>/masks folders", data.display())));
+            }
+            let mut rows = Vec::new();
+            for dir in &dirs {
+                let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let clip = segmo::io::read_clip(&dir.join("frames"), max_frames)?;
+                let masks_dir = dir.join("masks");
+                let files = segmo::eval::load::png_files(&masks_dir).map_err(|e| SegmoError::Eval(e.to_string()))?;
+                if files.len() < clip.len() {
+                    return Err(SegmoError::BadInput(format!("{}: {} masks for {} frames", masks_dir.display(), files.len(), clip.len())));
+                }
+                let mut masks = Vec::new();
+                for f in &files[..clip.len()] {
+                    let (w, h, m) = segmo::eval::load::read_mask(f).map_err(|e| SegmoError::Eval(e.to_string()))?;
+                    if (w, h) != (clip.width, clip.height) {
+                        return Err(SegmoError::BadInput(format!("{}: {w}x{h} mask for {}x{} frames", f.display(), clip.width, clip.height)));
+                    }
+                    masks.push(m);
+                }
+                let bar = ProgressBar::new(clip.len().saturating_sub(1) as u64);
+                bar.set_style(ProgressStyle::with_template(&format!("{name:<16} {{bar:30}} {{pos}}/{{len}} frame pairs {{elapsed}}")).expect("template"));
+                let tracks = segmo::tracks::track_clip_on(&clip, &Default::default(), &dev, |d, _| bar.set_position(d as u64))?;
+                bar.finish_and_clear();
+                let row = segmo::eval::track_containment::containment(&name, &tracks, &masks, tolerance);
+                eprintln!("{name}: inside {:.3} ({} tracks), outside {:.3} ({} tracks)", row.inside_fraction(), row.inside_tracks, row.outside_fraction(), row.outside_tracks);
+                rows.push(row);
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows).map_err(|e| SegmoError::Eval(e.to_string()))?);
+            } else {
+                print!("{}", segmo::eval::track_containment::table(&rows, tolerance));
+            }
+        }
         Cmd::Eval { pred, gt, json } => {
             let report = segmo::eval::load::evaluate_dirs(&pred, &gt, &Default::default())
                 .map_err(|e| SegmoError::Eval(e.to_string()))?;
@@ -221,7 +294,7 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
             segmo::sample::write(&s, &out).map_err(|e| SegmoError::io(&out, e))?;
             println!("sample clip: {frames} frames {width}x{height} -> {}/frames, ground truth {}/masks", out.display(), out.display());
         }
-        Cmd::Bench { what: BenchCmd::Tracks { width, height, frames, reps, no_opencv, venv, seed } } => {
+        Cmd::Bench { what: BenchCmd::Tracks { width, height, frames, reps, no_opencv, venv, seed, no_gpu, gpu_pairs } } => {
             let venv = (!no_opencv).then(|| {
                 venv.unwrap_or_else(|| {
                     let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
@@ -229,7 +302,18 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
                 })
             });
             let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/reference/opencv_dis.py");
-            let opts = segmo::bench::tracks::Options { width, height, frames, reps, venv, script, seed };
+            let gpu = if no_gpu {
+                None
+            } else {
+                match ComputeDevice::select(DevicePreference::Gpu) {
+                    Ok(d) => Some(d),
+                    Err(e) => {
+                        eprintln!("no GPU rows: {e}");
+                        None
+                    }
+                }
+            };
+            let opts = segmo::bench::tracks::Options { width, height, frames, reps, venv, script, seed, gpu, gpu_pairs };
             let pb = spinner("bench tracks");
             let report = segmo::bench::tracks::run(&opts, |m| pb.set_message(m.to_string()))?;
             pb.finish_and_clear();
@@ -264,4 +348,23 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The device for optical flow: `auto` skips software GPU adapters, where the CPU path is
+/// faster.
+fn flow_device(pref: &str) -> Result<ComputeDevice, SegmoError> {
+    let dev = match pref {
+        "auto" => {
+            let d = ComputeDevice::select(DevicePreference::Auto)?;
+            if d.is_gpu() && d.info.software {
+                eprintln!("{} is a software adapter: optical flow on the CPU path (--device gpu forces it)", d.info.name);
+                ComputeDevice::cpu()
+            } else {
+                d
+            }
+        }
+        other => ComputeDevice::select(other.parse()?)?,
+    };
+    eprintln!("optical flow on {}", dev.info);
+    Ok(dev)
 }

@@ -153,7 +153,7 @@ fn read_dir_paths(dir: &Path) -> Result<Vec<PathBuf>, EvalError> {
     Ok(out)
 }
 
-fn png_files(dir: &Path) -> Result<Vec<PathBuf>, EvalError> {
+pub fn png_files(dir: &Path) -> Result<Vec<PathBuf>, EvalError> {
     let mut files: Vec<PathBuf> = read_dir_paths(dir)?
         .into_iter()
         .filter(|p| {
@@ -228,7 +228,7 @@ fn natural_cmp(a: &str, b: &str) -> Ordering {
 }
 
 /// Decodes one mask into (width, height, foreground).
-fn read_mask(path: &Path) -> Result<(u32, u32, Vec<bool>), EvalError> {
+pub fn read_mask(path: &Path) -> Result<(u32, u32, Vec<bool>), EvalError> {
     let img = image::open(path).map_err(|e| EvalError::Unreadable {
         path: path.to_path_buf(),
         reason: e.to_string(),

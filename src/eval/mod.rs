@@ -21,6 +21,7 @@
 #[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
 pub mod load;
 pub mod tapvid;
+pub mod track_containment;
 
 #[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
 pub use load::evaluate_dirs;

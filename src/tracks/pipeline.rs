@@ -1,7 +1,9 @@
-//! A clip in, tracks out: grey frames, forward and backward DIS flow for every frame pair,
-//! then the trajectory builder. The CPU path; the GPU path will produce the same `Tracks`.
+//! A clip in, tracks out: grey frames, forward and backward DIS flow for every frame pair
+//! (CPU, or WGSL kernels on a GPU device), then the trajectory builder (CPU).
 
+use super::dis::gpu::GpuDis;
 use super::dis::{Dis, DisParams};
+use crate::device::ComputeDevice;
 use super::{build_tracks, Flow, Gray, TrackOptions, Tracks};
 use crate::clip::Clip;
 use crate::error::{Result, SegmoError};
@@ -19,8 +21,19 @@ pub fn grays(clip: &Clip) -> Vec<Gray> {
         .collect()
 }
 
-/// Tracks of a clip. `progress(done, total)` is called after each frame pair's flow.
-pub fn track_clip(clip: &Clip, cfg: &TrackerConfig, mut progress: impl FnMut(usize, usize)) -> Result<Tracks> {
+/// Tracks of a clip on the CPU. `progress(done, total)` is called after each frame pair's flow.
+pub fn track_clip(clip: &Clip, cfg: &TrackerConfig, progress: impl FnMut(usize, usize)) -> Result<Tracks> {
+    track_clip_on(clip, cfg, &ComputeDevice::cpu(), progress)
+}
+
+/// Tracks of a clip with the optical flow on `dev` (WGSL kernels on a GPU device, the CPU
+/// path otherwise); the same algorithm, so the tracks differ by rounding only.
+pub fn track_clip_on(
+    clip: &Clip,
+    cfg: &TrackerConfig,
+    dev: &ComputeDevice,
+    progress: impl FnMut(usize, usize),
+) -> Result<Tracks> {
     if clip.len() < 2 {
         return Err(SegmoError::BadInput(format!(
             "point tracking needs at least 2 frames, the clip has {}",
@@ -28,14 +41,49 @@ pub fn track_clip(clip: &Clip, cfg: &TrackerConfig, mut progress: impl FnMut(usi
         )));
     }
     let g = grays(clip);
-    let mut dis = Dis::new(cfg.flow.clone());
-    let pairs = g.len() - 1;
-    let (mut fw, mut bw): (Vec<Flow>, Vec<Flow>) = (Vec::with_capacity(pairs), Vec::with_capacity(pairs));
-    for (i, p) in g.windows(2).enumerate() {
-        let (f, b) = dis.flow_pair(&p[0], &p[1]);
-        fw.push(f);
-        bw.push(b);
-        progress(i + 1, pairs);
-    }
+    let (fw, bw) = clip_flows(&g, &cfg.flow, dev, progress)?;
     Ok(build_tracks(&g, &fw, &bw, &cfg.tracks)?)
+}
+
+/// Forward and backward flow of every consecutive frame pair, on `dev`. On a GPU each frame's
+/// pyramid is built once and serves both pairs it belongs to.
+pub fn clip_flows(
+    g: &[Gray],
+    params: &DisParams,
+    dev: &ComputeDevice,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<(Vec<Flow>, Vec<Flow>)> {
+    let pairs = g.len().saturating_sub(1);
+    let (mut fw, mut bw) = (Vec::with_capacity(pairs), Vec::with_capacity(pairs));
+    if !dev.is_gpu() {
+        let mut dis = Dis::new(params.clone());
+        for (i, p) in g.windows(2).enumerate() {
+            let (f, b) = dis.flow_pair(&p[0], &p[1]);
+            fw.push(f);
+            bw.push(b);
+            progress(i + 1, pairs);
+        }
+        return Ok((fw, bw));
+    }
+    #[cfg(target_family = "wasm")]
+    {
+        let _ = (&mut progress, &mut fw, &mut bw);
+        Err(SegmoError::Gpu("blocking GPU flow is native only; in the browser use GpuDis::flow_pair".into()))
+    }
+    #[cfg(not(target_family = "wasm"))]
+    {
+        let dis = GpuDis::new(&dev.device, params.clone())?;
+        crate::gpu::guarded(|| {
+            let mut prev = dis.pyramid(&g[0])?;
+            for (i, frame) in g[1..].iter().enumerate() {
+                let next = dis.pyramid(frame)?;
+                let (f, b) = (dis.flow_between(&prev, &next)?, dis.flow_between(&next, &prev)?);
+                fw.push(dis.read_blocking(&f)?);
+                bw.push(dis.read_blocking(&b)?);
+                prev = next;
+                progress(i + 1, pairs);
+            }
+            Ok((fw, bw))
+        })
+    }
 }

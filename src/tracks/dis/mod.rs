@@ -33,6 +33,7 @@
 //! smoothness weights.
 
 pub mod densify;
+pub mod gpu;
 pub mod inverse_search;
 mod par;
 pub mod pool;
@@ -142,7 +143,7 @@ impl DisParams {
         }
     }
 
-    fn var(&self) -> VarParams {
+    pub(crate) fn var(&self) -> VarParams {
         VarParams {
             iters: self.var_iters,
             sor_iters: self.var_sor_iters,
