@@ -37,7 +37,9 @@ fn lerp_taps2(t: Taps, a: vec2<f32>, b: vec2<f32>, c: vec2<f32>, d: vec2<f32>) -
     return (1.0 - t.ay) * ((1.0 - t.ax) * a + t.ax * b) + t.ay * ((1.0 - t.ax) * c + t.ax * d);
 }
 
-// NaN fails the first comparison, infinities the second.
+// NaN and the infinities are the floats whose exponent bits are all ones. (A comparison with
+// the largest f32 written as a decimal literal is rejected by Chrome's WGSL compiler, which
+// refuses literals it would have to round to the f32 range.)
 fn is_finite(x: f32) -> bool {
-    return x == x && abs(x) <= 3.4028235e38;
+    return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
 }

@@ -185,7 +185,7 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
     if (ncand > 1u) {
         // The largest f32 stands in for the CPU's infinity (an infinite constant is a WGSL
         // error); no finite cost reaches it.
-        var best_ssd = 3.4028235e38;
+        var best_ssd = bitcast<f32>(0x7f7fffffu);
         for (var e = 0u; e < ncand; e++) {
             let ev = evaluate(SSD_ONLY, x0, y0, cands[e], mn, sx, sy);
             if (ev.ssd < best_ssd) {

@@ -25,6 +25,15 @@ pub(crate) fn set_limits(limits: GpuLimits) {
     *LIMITS.lock().unwrap_or_else(|p| p.into_inner()) = limits;
 }
 
+/// Pretends the adapter has smaller limits, so that tests can reach the over-limit paths
+/// without allocating gigabytes. Process-wide: only for test binaries of their own.
+#[doc(hidden)]
+pub fn shrink_limits_for_tests(max_storage_buffer_binding_size: u64) {
+    let mut l = limits();
+    l.max_storage_buffer_binding_size = max_storage_buffer_binding_size;
+    set_limits(l);
+}
+
 /// Limits of the registered GPU (WebGPU defaults until a device is selected).
 pub fn limits() -> GpuLimits {
     *LIMITS.lock().unwrap_or_else(|p| p.into_inner())

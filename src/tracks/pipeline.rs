@@ -46,7 +46,8 @@ pub fn track_clip_on(
 }
 
 /// Forward and backward flow of every consecutive frame pair, on `dev`. On a GPU each frame's
-/// pyramid is built once and serves both pairs it belongs to.
+/// pyramid is built once and serves both pairs it belongs to; frames too large for the
+/// adapter's buffer limits go to the CPU path instead (logged).
 pub fn clip_flows(
     g: &[Gray],
     params: &DisParams,
@@ -67,23 +68,44 @@ pub fn clip_flows(
     }
     #[cfg(target_family = "wasm")]
     {
-        let _ = (&mut progress, &mut fw, &mut bw);
+        let _ = &mut progress;
         Err(SegmoError::Gpu("blocking GPU flow is native only; in the browser use GpuDis::flow_pair".into()))
     }
     #[cfg(not(target_family = "wasm"))]
     {
-        let dis = GpuDis::new(&dev.device, params.clone())?;
-        crate::gpu::guarded(|| {
-            let mut prev = dis.pyramid(&g[0])?;
-            for (i, frame) in g[1..].iter().enumerate() {
-                let next = dis.pyramid(frame)?;
-                let (f, b) = (dis.flow_between(&prev, &next)?, dis.flow_between(&next, &prev)?);
-                fw.push(dis.read_blocking(&f)?);
-                bw.push(dis.read_blocking(&b)?);
-                prev = next;
-                progress(i + 1, pairs);
+        match gpu_flows(g, params, dev, &mut progress) {
+            // Frames too big for the adapter's buffers: the CPU path has no such limit.
+            Err(SegmoError::OverLimits { what, requested, limit }) => {
+                log::warn!(
+                    "optical flow on the CPU path: {what} needs {requested} bytes, the GPU allows {limit}"
+                );
+                clip_flows(g, params, &ComputeDevice::cpu(), progress)
             }
-            Ok((fw, bw))
-        })
+            other => other,
+        }
     }
+}
+
+#[cfg(not(target_family = "wasm"))]
+fn gpu_flows(
+    g: &[Gray],
+    params: &DisParams,
+    dev: &ComputeDevice,
+    progress: &mut impl FnMut(usize, usize),
+) -> Result<(Vec<Flow>, Vec<Flow>)> {
+    let pairs = g.len().saturating_sub(1);
+    let (mut fw, mut bw) = (Vec::with_capacity(pairs), Vec::with_capacity(pairs));
+    let dis = GpuDis::new(&dev.device, params.clone())?;
+    crate::gpu::guarded(|| {
+        let mut prev = dis.pyramid(&g[0])?;
+        for (i, frame) in g[1..].iter().enumerate() {
+            let next = dis.pyramid(frame)?;
+            let (f, b) = (dis.flow_between(&prev, &next)?, dis.flow_between(&next, &prev)?);
+            fw.push(dis.read_blocking(&f)?);
+            bw.push(dis.read_blocking(&b)?);
+            prev = next;
+            progress(i + 1, pairs);
+        }
+        Ok((fw, bw))
+    })
 }

@@ -162,6 +162,11 @@ pub fn synthetic_pair(w: usize, h: usize, seed: u64) -> (Gray, Gray) {
     (g(0), g(1))
 }
 
+/// The top-left w x h of a grey frame as a DIS plane (intensities x 255).
+fn crop_plane(g: &Gray, w: usize, h: usize) -> Plane {
+    Plane { w, h, data: (0..h).flat_map(|y| g.data[y * g.width..y * g.width + w].iter().map(|v| v * 255.0)).collect() }
+}
+
 fn search_variants() -> Vec<(&'static str, DisParams)> {
     let medium = DisParams::medium();
     vec![
@@ -233,11 +238,7 @@ pub async fn linearize(gpu: Gpu) -> Result<Vec<Check>> {
     let mut worst = 0.0f64;
     for &(w, h, seed) in &[(1, 1, 1), (2, 3, 2), (37, 29, 3), (64, 48, 4)] {
         let (ga, gb) = synthetic_pair(w.max(8), h.max(8), seed);
-        let crop = |g: &Gray| Plane {
-            w,
-            h,
-            data: (0..h).flat_map(|y| g.data[y * g.width..y * g.width + w].iter().map(|v| v * 255.0)).collect(),
-        };
+        let crop = |g: &Gray| crop_plane(g, w, h);
         let (i0, i1) = (crop(&ga), crop(&gb));
         let zero = Plane::zeros(w, h);
         let flow = Flow { width: w, height: h, uv: random_vec(&mut rng, 2 * w * h, -3.0, 3.0) };
@@ -263,11 +264,7 @@ pub async fn variational_steps(gpu: Gpu) -> Result<Vec<Check>> {
     let (mut s_err, mut a_err, mut o_err, mut u_err) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
     for &(w, h, seed) in &[(1, 1, 5), (3, 2, 6), (37, 29, 7), (64, 48, 8)] {
         let (ga, gb) = synthetic_pair(w.max(8), h.max(8), seed);
-        let crop = |g: &Gray| Plane {
-            w,
-            h,
-            data: (0..h).flat_map(|y| g.data[y * g.width..y * g.width + w].iter().map(|v| v * 255.0)).collect(),
-        };
+        let crop = |g: &Gray| crop_plane(g, w, h);
         let flow = Flow { width: w, height: h, uv: random_vec(&mut rng, 2 * w * h, -3.0, 3.0) };
         let lin = cpu_var::linearize(&mut pool, &crop(&ga), &crop(&gb), &flow);
         let sp = Split::new(w, h);
