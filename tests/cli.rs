@@ -181,6 +181,56 @@ fn tracks_writes_npz_safetensors_and_overlay() {
 }
 
 #[test]
+fn tracks_on_the_gpu_flow_path() {
+    let d = tmp("tracks-gpu");
+    let sample = d.join("sample");
+    let o = segmo(&["sample", "--out", sample.to_str().unwrap(), "--width", "96", "--height", "64", "--frames", "6"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let st = d.join("t.safetensors");
+    let frames = sample.join("frames");
+    let o = segmo(&["tracks", frames.to_str().unwrap(), "--out", st.to_str().unwrap(), "--no-overlay", "--device", "gpu"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("optical flow on GPU"), "{}", stderr(&o));
+    let b = std::fs::read(&st).unwrap();
+    let hl = u64::from_le_bytes(b[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&b[8..8 + hl]).unwrap();
+    let xy: Vec<u64> = header["xy"]["shape"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    assert_eq!(xy[0], 6);
+    assert!(xy[1] > 30, "only {} tracks", xy[1]);
+}
+
+#[test]
+fn eval_tracks_scores_sequences_in_the_davis_layout() {
+    let d = tmp("eval-tracks");
+    let data = d.join("data");
+    for (name, seed) in [("s1", "1"), ("s2", "2")] {
+        let out = data.join(name);
+        let o = segmo(&["sample", "--out", out.to_str().unwrap(), "--width", "128", "--height", "96", "--frames", "8", "--seed", seed]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let o = segmo(&["eval-tracks", data.to_str().unwrap(), "--device", "cpu", "--json", "--sequences", "s2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["name"], "s2");
+    assert_eq!(rows[0]["frames"], 8);
+    let n = |k: &str| rows[0][k].as_u64().unwrap();
+    assert!(n("inside_tracks") > 0 && n("outside_tracks") > 0, "{}", rows[0]);
+    // The sample's objects are well textured and move slowly: most tracks stay on their side.
+    assert!(n("inside_kept") * 2 > n("inside_tracks") && n("outside_kept") * 2 > n("outside_tracks"), "{}", rows[0]);
+
+    let o = segmo(&["eval-tracks", data.to_str().unwrap(), "--device", "cpu"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(table.contains("s1") && table.contains("s2") && table.contains("mean"), "{table}");
+
+    let o = segmo(&["eval-tracks", d.to_str().unwrap(), "--device", "cpu"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("no <seq>/frames"), "{}", stderr(&o));
+}
+
+#[test]
 fn tracks_needs_two_frames_and_a_known_format() {
     let d = tmp("tracks-bad");
     let f = d.join("frames");
