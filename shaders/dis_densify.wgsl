@@ -2,15 +2,6 @@
 // patches containing it, weighted by 1 / max(1, |I1(x + u) - I0(x)|). A gather, one
 // invocation per pixel, visiting the patches row by row, left to right, as the CPU does.
 
-struct Params {
-    w: u32,
-    h: u32,
-    size: u32,
-    stride: u32,
-    nx: u32,
-    ny: u32,
-}
-
 @group(0) @binding(0) var<storage, read_write> a: array<f32>;
 @group(0) @binding(1) var<storage, read_write> b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> state: array<vec4<f32>>;

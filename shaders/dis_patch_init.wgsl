@@ -1,15 +1,6 @@
 // Each patch's starting vector (`inverse_search::init_patch_flow`): the dense flow sampled
 // bilinearly at the patch centre, not settled. One invocation per patch.
 
-struct Params {
-    w: u32,
-    h: u32,
-    size: u32,
-    stride: u32,
-    nx: u32,
-    ny: u32,
-}
-
 @group(0) @binding(0) var<storage, read_write> dense: array<vec2<f32>>;
 // Patch state: (u, v, settled 0/1, unused).
 @group(0) @binding(1) var<storage, read_write> state: array<vec4<f32>>;

@@ -2,15 +2,6 @@
 // (`inverse_search::patch_tensors`): the structure tensor and the gradient sums that mean
 // normalisation needs, accumulated row-major. One invocation per patch.
 
-struct Params {
-    w: u32,
-    h: u32,
-    size: u32,
-    stride: u32,
-    nx: u32,
-    ny: u32,
-}
-
 // Frame a's level buffer [intensity | gx | gy].
 @group(0) @binding(0) var<storage, read_write> level: array<f32>;
 // 5 floats per patch, patches row-major.

@@ -12,3 +12,18 @@ fn split_row(c: u32, y: u32, f: u32, i: u32, h: u32, rw: u32) -> u32 {
 fn split_len(c: u32, y: u32, w: u32) -> u32 {
     return (w + 1u - ((y + c) & 1u)) / 2u;
 }
+
+// What one invocation of a split-layout kernel, indexed (entry, colour * h + row), works on.
+struct SplitPixel {
+    c: u32,
+    y: u32,
+    k: u32,
+    // False for the invocations past the image (the dispatch is rounded up to workgroups).
+    valid: bool,
+}
+
+fn split_pixel(g: vec3<u32>, w: u32, h: u32) -> SplitPixel {
+    let c = min(g.y / h, 1u);
+    let y = g.y % h;
+    return SplitPixel(c, y, g.x, g.y < 2u * h && g.x < split_len(c, y, w));
+}

@@ -30,15 +30,13 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
     let w = p.w;
     let h = p.h;
     let rw = p.rw;
-    if (g.y >= 2u * h) {
+    let px = split_pixel(g, w, h);
+    if (!px.valid) {
         return;
     }
-    let c = g.y / h;
-    let y = g.y % h;
-    let k = g.x;
-    if (k >= split_len(c, y, w)) {
-        return;
-    }
+    let c = px.c;
+    let y = px.y;
+    let k = px.k;
     let o = 1u - c;
     let off = (y + c) & 1u;
     let e = 1u + k;

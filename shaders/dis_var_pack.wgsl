@@ -22,15 +22,13 @@ struct Params {
 fn main(@builtin(global_invocation_id) g: vec3<u32>) {
     let w = p.w;
     let h = p.h;
-    if (g.y >= 2u * h) {
+    let px = split_pixel(g, w, h);
+    if (!px.valid) {
         return;
     }
-    let c = g.y / h;
-    let y = g.y % h;
-    let k = g.x;
-    if (k >= split_len(c, y, w)) {
-        return;
-    }
+    let c = px.c;
+    let y = px.y;
+    let k = px.k;
     let x = 2u * k + ((y + c) & 1u);
     let i = y * w + x;
     let f = first[i];

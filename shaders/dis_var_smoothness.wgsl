@@ -28,15 +28,13 @@ fn flow_at(c: u32, y: u32, e: u32) -> vec2<f32> {
 fn main(@builtin(global_invocation_id) g: vec3<u32>) {
     let w = p.w;
     let h = p.h;
-    if (g.y >= 2u * h) {
+    let px = split_pixel(g, w, h);
+    if (!px.valid) {
         return;
     }
-    let c = g.y / h;
-    let y = g.y % h;
-    let k = g.x;
-    if (k >= split_len(c, y, w)) {
-        return;
-    }
+    let c = px.c;
+    let y = px.y;
+    let k = px.k;
     let o = 1u - c;
     let off = (y + c) & 1u;
     let here = flow_at(c, y, 1u + k);

@@ -5,7 +5,11 @@ use crate::error::Result;
 use crate::tracks::dis::inverse_search::PatchGrid;
 use burn::cubecl::server::Handle;
 
-const KERNEL: &str = concat!(include_str!("../../../../shaders/dis_sampling.wgsl"), include_str!("../../../../shaders/dis_densify.wgsl"));
+const KERNEL: &str = concat!(
+    include_str!("../../../../shaders/dis_sampling.wgsl"),
+    include_str!("../../../../shaders/dis_grid.wgsl"),
+    include_str!("../../../../shaders/dis_densify.wgsl")
+);
 
 pub fn densify(gpu: &Gpu, a: &GpuLevel, b: &GpuLevel, grid: &PatchGrid, state: &Handle) -> Result<GpuFlow> {
     let out = gpu.alloc("flow", 2 * a.w * a.h)?;

@@ -5,7 +5,11 @@ use crate::error::Result;
 use crate::tracks::dis::inverse_search::PatchGrid;
 use burn::cubecl::server::Handle;
 
-const KERNEL: &str = concat!(include_str!("../../../../shaders/dis_sampling.wgsl"), include_str!("../../../../shaders/dis_patch_init.wgsl"));
+const KERNEL: &str = concat!(
+    include_str!("../../../../shaders/dis_sampling.wgsl"),
+    include_str!("../../../../shaders/dis_grid.wgsl"),
+    include_str!("../../../../shaders/dis_patch_init.wgsl")
+);
 
 /// Patch states (u, v, settled = 0, 0) from `dense` sampled at the patch centres.
 pub fn patch_init(gpu: &Gpu, dense: &GpuFlow, grid: &PatchGrid) -> Result<Handle> {

@@ -5,7 +5,11 @@ use crate::error::Result;
 use crate::tracks::dis::inverse_search::PatchGrid;
 use burn::cubecl::server::Handle;
 
-const KERNEL: &str = concat!(include_str!("../../../../shaders/dis_sampling.wgsl"), include_str!("../../../../shaders/dis_patch_tensors.wgsl"));
+const KERNEL: &str = concat!(
+    include_str!("../../../../shaders/dis_sampling.wgsl"),
+    include_str!("../../../../shaders/dis_grid.wgsl"),
+    include_str!("../../../../shaders/dis_patch_tensors.wgsl")
+);
 
 /// [sxx, sxy, syy, sx, sy] per patch of frame a's level (gradients computed).
 pub fn patch_tensors(gpu: &Gpu, a: &GpuLevel, grid: &PatchGrid) -> Result<Handle> {
