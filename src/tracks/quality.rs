@@ -40,7 +40,7 @@ pub fn score_flows(clip: &SynthClip, fw: &[Flow], bw: &[Flow]) -> Result<CaseSco
             [x, y, q as f32]
         })
         .collect();
-    let pred = follow_queries(fw, bw, &rel, &queries)?;
+    let pred = follow_queries(&grays(clip), fw, bw, &rel, &queries)?;
     let tapvid = tapvid_metrics(gt, &pred, QueryMode::Strided);
     let pairs = fw.len().max(1) as f64;
     let (mut noc, mut all) = (0.0, 0.0);

@@ -10,7 +10,8 @@
 //!
 //! One step of a *visible* point at p (frame t) with flow w = bilinear(flow_t, p):
 //! it stays visible iff the reliability map at its nearest pixel is reliable, w is finite and
-//! p + w is inside the image; then p <- p + w and the drift estimate grows by e/2, e being that
+//! p + w is inside the image; then p <- refine(p + w) (window matching at full resolution,
+//! see `refine`) and the drift estimate grows by e/2, e being that
 //! pixel's squared forward-backward discrepancy (if forward and backward flow errors are
 //! independent and alike, each contributes half of e; summing per-step variances models the
 //! random-walk drift of a chained position).
@@ -26,7 +27,8 @@
 //! flow through false stops (motion boundaries, flow noise: the common case, where the point is
 //! in fact still visible), yet does not let an occluder drag a hidden point along with it: a
 //! background point behind a passing object keeps the background's motion and is in the right
-//! place when it re-emerges. Holding the last position would be wrong in both cases for any
+//! place when it re-emerges. Hidden steps are not refined: the window would match whatever
+//! covers the point. Holding the last position would be wrong in both cases for any
 //! moving point; plain flow following is wrong in the second (the `invisible_positions` test
 //! measures all three).
 //!
@@ -43,12 +45,15 @@
 //! velocity (the rotation test catches this). Drift keeps accumulating across the hidden stretch only through the
 //! visible steps, so confidence after a resume is that of the visible steps.
 
+use super::refine::refine;
 use super::sample::{bilinear, consistent, finite, inside, nearest};
 use super::{Reliability, Thresholds};
-use crate::tracks::Flow;
+use crate::tracks::{Flow, Gray};
 
 /// Read-only inputs shared by every track.
 pub(crate) struct Chain<'a> {
+    /// The T frames, for the window refinement.
+    pub frames: &'a [Gray],
     pub fw: &'a [Flow],
     pub bw: &'a [Flow],
     pub rel: &'a [Reliability],
@@ -104,8 +109,9 @@ impl State {
         State { p, v, visible: true, left: false, drift: 0.0 }
     }
 
-    /// One frame step with `flow` and its reliability map `err`.
-    fn step(&mut self, flow: &Flow, err: &[f32], th: &Thresholds) {
+    /// One frame step from frame `a` to frame `b` with `flow` (a -> b) and its reliability map
+    /// `err`.
+    fn step(&mut self, a: &Gray, b: &Gray, flow: &Flow, err: &[f32], th: &Thresholds) {
         let (wd, ht) = (flow.width, flow.height);
         let w = bilinear(flow, self.p[0], self.p[1]);
         let w_ok = finite(w[0]) && finite(w[1]);
@@ -115,9 +121,16 @@ impl State {
         let agrees = w_ok && consistent(w, [-self.v[0], -self.v[1]], th.fb_rel, th.fb_abs).is_some();
         let resume = !self.visible && !self.left && agrees;
         if (self.visible || resume) && e >= 0.0 && w_ok {
-            let q = [self.p[0] + w[0], self.p[1] + w[1]];
-            self.p = q;
+            let mut q = [self.p[0] + w[0], self.p[1] + w[1]];
+            if th.refine_max_shift > 0.0 {
+                if let Some(m) = refine(a, b, flow, err, self.p, q, th.refine_max_shift) {
+                    q = m.q;
+                }
+            }
+            // The velocity stays the flow's: it is what a hidden point extrapolates with, and
+            // a window correction next to an occluder is the least trustworthy part.
             self.v = w;
+            self.p = q;
             self.visible = inside(q[0], q[1], wd, ht);
             if self.visible {
                 self.drift += 0.5 * e;
@@ -161,13 +174,14 @@ pub(crate) fn follow(chain: &Chain, x: f32, y: f32, q: usize) -> Row {
     let mut s = State::start(start, chain.fw.get(q));
     record(q, &s);
     for t in q..t_len - 1 {
-        s.step(&chain.fw[t], &chain.rel[t].fw_err, chain.th);
+        s.step(&chain.frames[t], &chain.frames[t + 1], &chain.fw[t], &chain.rel[t].fw_err, chain.th);
         record(t + 1, &s);
     }
     let mut s = State::start(start, q.checked_sub(1).map(|p| &chain.bw[p]));
     for t in (1..=q).rev() {
-        s.step(&chain.bw[t - 1], &chain.rel[t - 1].bw_err, chain.th);
+        s.step(&chain.frames[t], &chain.frames[t - 1], &chain.bw[t - 1], &chain.rel[t - 1].bw_err, chain.th);
         record(t - 1, &s);
     }
     row
 }
+

@@ -16,8 +16,9 @@
 //!    prefix sum (new track indices).
 //! 3. **Following** (`follow`): every point forward from its query frame with the forward
 //!    flows and backward with the backward flows (bilinear flow at its sub-pixel position)
-//!    while its nearest pixel is reliable and it stays in the image. Kernel: one invocation
-//!    per track per frame step.
+//!    while its nearest pixel is reliable and it stays in the image; each step's position is
+//!    corrected by matching the point's 7x7 window at full resolution (`refine`). Kernel: one
+//!    invocation per track per frame step.
 //! 4. **Selection** (`select`): drop tracks visible in fewer than 2 frames, then a
 //!    deterministic stratified sample of at most `max_tracks`. CPU (tiny), fed by a per-track
 //!    visible count.
@@ -44,6 +45,7 @@ mod error;
 mod follow;
 mod options;
 mod par;
+mod refine;
 mod reliability;
 mod sample;
 pub(crate) mod seed;
@@ -73,7 +75,7 @@ pub fn build_tracks(
     opts.validate()?;
     let th = &opts.thresholds;
     let rel = all_reliabilities(fw, bw, th);
-    let chain = Chain { fw, bw, rel: &rel, th };
+    let chain = Chain { frames, fw, bw, rel: &rel, th };
     let stride = opts.grid_stride.unwrap_or_else(|| default_grid_stride(width, height));
     let grid = seed::Grid::new(width, height, stride);
 
@@ -101,27 +103,29 @@ pub fn build_tracks(
 }
 
 /// Follows arbitrary query points `[x, y, t]` (t an integer frame index; the point must be
-/// inside the image) through the clip, with the default confidence radius. Nothing is
+/// inside the image) through the clip of `frames`, with the default thresholds. Nothing is
 /// dropped or sampled: track j is query j (TAP-Vid evaluation).
 pub fn follow_queries(
+    frames: &[Gray],
     fw: &[Flow],
     bw: &[Flow],
     rel: &[Reliability],
     queries: &[[f32; 3]],
 ) -> Result<Tracks, TrackError> {
-    follow_queries_with(fw, bw, rel, queries, &Thresholds::default())
+    follow_queries_with(frames, fw, bw, rel, queries, &Thresholds::default())
 }
 
 /// [`follow_queries`] with explicit thresholds (only `fb_rel`, `fb_abs`, used for invisible
-/// points, and `confidence_radius` matter here; the rest went into `rel`).
+/// points, the `refine_*` ones and `confidence_radius` matter here; the rest went into `rel`).
 pub fn follow_queries_with(
+    frames: &[Gray],
     fw: &[Flow],
     bw: &[Flow],
     rel: &[Reliability],
     queries: &[[f32; 3]],
     th: &Thresholds,
 ) -> Result<Tracks, TrackError> {
-    let (t_len, width, height) = validate::flows(fw, bw, None)?;
+    let (t_len, width, height) = validate::clip(frames, fw, bw)?;
     validate::reliabilities(rel, t_len - 1, (width, height))?;
     th.validate()?;
     for (index, q) in queries.iter().enumerate() {
@@ -133,7 +137,7 @@ pub fn follow_queries_with(
             return bad(format!("({}, {}) is outside the {width}x{height} image", q[0], q[1]));
         }
     }
-    let chain = Chain { fw, bw, rel, th };
+    let chain = Chain { frames, fw, bw, rel, th };
     let rows =
         par::map(queries.len(), |i| follow(&chain, queries[i][0], queries[i][1], queries[i][2] as usize));
     let query = queries.iter().map(|q| q[2] as u32).collect();
@@ -167,3 +171,4 @@ fn assemble(t_len: usize, width: usize, height: usize, rows: &[&Row], query_fram
     }
     tracks
 }
+

@@ -43,6 +43,10 @@ pub struct Thresholds {
     /// Confidence is the probability that a point is within this many px of its true
     /// position (ours; see `follow`). 1 px: TAP-Vid's strictest threshold.
     pub confidence_radius: f32,
+    /// Ours: each step's flow estimate is corrected by matching the point's 7x7 window at full
+    /// resolution (`refine`), by at most this many px; 0 turns refinement off. 3 px (see
+    /// `refine` for the measurements).
+    pub refine_max_shift: f32,
 }
 
 impl Thresholds {
@@ -59,6 +63,7 @@ impl Thresholds {
             t.texture_abs,
             t.border_decay,
             t.confidence_radius,
+            t.refine_max_shift,
         ];
         if all.iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
             return Err(TrackError::BadOption(format!("thresholds must be finite and >= 0: {t:?}")));
@@ -80,6 +85,7 @@ impl Default for Thresholds {
             texture_abs: 1.0 / (255.0 * 255.0),
             border_decay: 0.1,
             confidence_radius: 1.0,
+            refine_max_shift: 3.0,
         }
     }
 }

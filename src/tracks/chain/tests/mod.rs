@@ -6,7 +6,23 @@ mod rotate;
 mod scene;
 mod translate;
 
-use crate::tracks::Tracks;
+use crate::tracks::chain::Thresholds;
+use crate::tracks::{Gray, Tracks};
+
+/// Default thresholds without window refinement. These tests give the builder exact flow and
+/// check that chaining alone reproduces the true motion to 0.05 px; refinement, built to
+/// correct an estimated flow, would add its own sub-pixel noise (up to ~0.5 px on these
+/// near-Nyquist sine textures). It is tested on its own (`refine`), on biased flow
+/// (`translate::refinement_removes_a_flow_bias`) and on the synthetic suite.
+pub(super) fn exact() -> Thresholds {
+    Thresholds { refine_max_shift: 0.0, ..Default::default() }
+}
+
+/// T flat grey frames: window refinement finds no texture there and leaves every step to the
+/// flow, for tests of the flow-chaining logic on made-up flows.
+pub(super) fn flat(w: usize, h: usize, t: usize) -> Vec<Gray> {
+    vec![Gray { width: w, height: h, data: vec![0.5; w * h] }; t]
+}
 
 /// (position, visible, confidence) of track j at frame t.
 pub(super) fn at(tr: &Tracks, t: usize, j: usize) -> ([f32; 2], bool, f32) {

@@ -2,9 +2,9 @@
 //! edges, and new ones entering at the corners (seeded at later query frames, followed back).
 
 use super::scene::{dist, inside, RotScene};
-use super::{at, check_shape};
+use super::{at, check_shape, exact};
 use crate::tracks::Tracks;
-use crate::tracks::chain::{build_tracks, follow_queries, reliability, TrackOptions};
+use crate::tracks::chain::{build_tracks, follow_queries_with, reliability, TrackOptions};
 
 fn scene() -> RotScene {
     RotScene { w: 161, h: 121, frames: 41, theta: 1.5f64.to_radians() }
@@ -12,7 +12,7 @@ fn scene() -> RotScene {
 
 fn tracks(sc: &RotScene, query_every: usize) -> Tracks {
     let clip = sc.clip();
-    let o = TrackOptions { grid_stride: Some(4), query_every, max_tracks: None, ..Default::default() };
+    let o = TrackOptions { grid_stride: Some(4), query_every, max_tracks: None, thresholds: exact(), ..Default::default() };
     let tr = build_tracks(&clip.frames, &clip.fw, &clip.bw, &o).unwrap();
     check_shape(&tr);
     tr
@@ -82,7 +82,7 @@ fn follow_queries_matches_the_rotation_from_any_frame() {
         [100.0, 60.0, 25.0],
         [3.0, 3.0, 20.0],
     ];
-    let tr = follow_queries(&clip.fw, &clip.bw, &rel, &queries).unwrap();
+    let tr = follow_queries_with(&clip.frames, &clip.fw, &clip.bw, &rel, &queries, &exact()).unwrap();
     check_shape(&tr);
     assert_eq!(tr.n, queries.len());
     assert_eq!(tr.query_frame, vec![0, 13, 40, 25, 20]);

@@ -2,12 +2,12 @@
 //! occlusion at its leading edges, disocclusion behind it, motion boundaries around it.
 
 use super::scene::{dist, inside, RectScene};
-use super::{at, check_shape};
+use super::{at, check_shape, exact};
 use crate::tracks::Tracks;
 use crate::tracks::chain::{build_tracks, TrackOptions};
 
 fn opts(stride: usize, query_every: usize) -> TrackOptions {
-    TrackOptions { grid_stride: Some(stride), query_every, max_tracks: None, ..Default::default() }
+    TrackOptions { grid_stride: Some(stride), query_every, max_tracks: None, thresholds: exact(), ..Default::default() }
 }
 
 fn run(sc: &RectScene, o: &TrackOptions) -> Tracks {
@@ -208,4 +208,50 @@ fn invisible_positions() {
     assert!(n_back > 200, "only {n_back} re-emerged point-frames");
     assert!(worst_back < 0.05, "worst re-emerged position error {worst_back}");
     assert!(ours < hold && ours < flow);
+}
+
+/// What refinement is for: an estimated flow is biased (DIS's finest level is half
+/// resolution, its smoothing drags small parts), and chaining adds the bias up step after
+/// step. Flows here are 0.3 px off to the right in both directions (so still consistent);
+/// matching the points' windows in the true frames must bring the tracks back to the true
+/// motion, and without it they drift by 0.3 px per frame.
+#[test]
+fn refinement_removes_a_flow_bias() {
+    let sc = RectScene::standard(16);
+    let mut clip = sc.clip();
+    for f in clip.fw.iter_mut() {
+        f.uv.iter_mut().step_by(2).for_each(|u| *u += 0.3);
+    }
+    for f in clip.bw.iter_mut() {
+        f.uv.iter_mut().step_by(2).for_each(|u| *u -= 0.3);
+    }
+    let errors = |refine: bool| {
+        let mut o = opts(4, 10);
+        if refine {
+            o.thresholds.refine_max_shift = TrackOptions::default().thresholds.refine_max_shift;
+        }
+        let tr = build_tracks(&clip.frames, &clip.fw, &clip.bw, &o).unwrap();
+        check_shape(&tr);
+        // Points that stay well clear of the rectangle's edges all clip long.
+        let mut errs = Vec::new();
+        for j in 0..tr.n {
+            let (q, s) = seed_of(&tr, j);
+            let last = tr.frames - 1;
+            let clear = (0..tr.frames).all(|t| {
+                let p = sc.truth(q, s[0], s[1], t);
+                inside(p, sc.w, sc.h) && p[0] > 5.0 && p[0] < sc.w as f64 - 6.0 && sc.rect_distance(t, p) > 6.0
+            });
+            if q == 0 && clear && at(&tr, last, j).1 {
+                errs.push(dist(at(&tr, last, j).0, sc.truth(q, s[0], s[1], last)));
+            }
+        }
+        errs.sort_by(f64::total_cmp);
+        (errs.len(), errs[errs.len() / 2], errs[errs.len() * 9 / 10])
+    };
+    let (n0, med0, _) = errors(false);
+    let (n1, med1, p90) = errors(true);
+    eprintln!("biased flow: without refinement {n0} tracks median {med0:.3} px; with {n1} median {med1:.3} px, p90 {p90:.3}");
+    assert!(n0 > 300 && n1 > 300, "{n0} / {n1} tracks");
+    assert!(med0 > 4.0, "the bias must accumulate without refinement: {med0}");
+    assert!(med1 < 0.1 && p90 < 0.3, "refined: median {med1}, p90 {p90}");
 }
