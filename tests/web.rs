@@ -55,6 +55,18 @@ async fn baseline_runs_in_the_browser_and_rejects_bad_frames() {
 }
 
 #[wasm_bindgen_test]
+async fn trajectory_kernels_match_the_cpu_path_on_webgpu() {
+    let dev = ComputeDevice::select_async(DevicePreference::Gpu).await.expect("WebGPU adapter");
+    let gpu = segmo::tracks::dis::gpu::Gpu::new(&dev.device).expect("GPU context");
+    let results = segmo::tracks::chain::gpu::checks::all(gpu).await.expect("checks run");
+    for c in &results {
+        web_sys::console::log_1(&c.to_string().into());
+    }
+    let failed: Vec<String> = results.iter().filter(|c| !c.passed()).map(|c| c.to_string()).collect();
+    assert!(failed.is_empty(), "failed: {failed:#?}");
+}
+
+#[wasm_bindgen_test]
 async fn dis_flow_kernels_match_the_cpu_path_on_webgpu() {
     let dev = ComputeDevice::select_async(DevicePreference::Gpu).await.expect("WebGPU adapter");
     let gpu = segmo::tracks::dis::gpu::Gpu::new(&dev.device).expect("GPU context");

@@ -8,7 +8,8 @@
 //!
 //! 1. **Reliability maps** (`reliability`): per frame pair and direction, per pixel, the
 //!    forward-backward consistency test and the motion-boundary test of the paper. Kernel:
-//!    one invocation per pixel per direction.
+//!    one invocation per pixel per direction (`gpu::reliability`,
+//!    `shaders/chain_reliability.wgsl`; bit-identical to this code on lavapipe).
 //! 2. **Seeding** (`texture`, `seed`), at query frames 0, k, 2k, ...: grid points of stride s
 //!    that are textured (smaller structure-tensor eigenvalue, as the paper) and, after frame
 //!    0, have no live track within s px. Kernels: per pixel (smoothing, tensor), per row then
@@ -43,6 +44,7 @@
 
 mod error;
 mod follow;
+pub mod gpu;
 mod options;
 mod par;
 mod refine;

@@ -24,7 +24,7 @@ pub struct Check {
 }
 
 impl Check {
-    fn new(name: impl Into<String>, value: f64, limit: f64) -> Self {
+    pub fn new(name: impl Into<String>, value: f64, limit: f64) -> Self {
         // NaN must fail.
         let value = if value.is_nan() { f64::INFINITY } else { value };
         Self { name: name.into(), value, limit }
