@@ -33,6 +33,7 @@
 //! gradients fit in registers (2 x 81 + 3 x 49 floats).
 
 use super::sample::{consistent, nearest};
+use crate::tracks::dis::pyramid::Taps;
 use crate::tracks::{Flow, Gray};
 
 /// Window radius: 7x7 windows.
@@ -64,21 +65,11 @@ pub(crate) struct Match {
     pub rho: f32,
 }
 
-/// Frame value at a sub-pixel position, bilinear with clamp-to-edge. Operation order as in
-/// `sample::bilinear` (the GPU kernel must match it).
+/// Frame value at a sub-pixel position: bilinear with a replicated border, the pyramid's
+/// sampler.
 #[inline]
 fn sample(g: &Gray, x: f32, y: f32) -> f32 {
-    let (w, h) = (g.width, g.height);
-    // max/min rather than clamp: NaN goes to the low end instead of panicking.
-    let xc = x.max(0.0).min((w - 1) as f32);
-    let yc = y.max(0.0).min((h - 1) as f32);
-    let x0 = (xc as usize).min(w - 2);
-    let y0 = (yc as usize).min(h - 2);
-    let (ax, ay) = (xc - x0 as f32, yc - y0 as f32);
-    let d = &g.data;
-    let a = (1.0 - ax) * d[y0 * w + x0] + ax * d[y0 * w + x0 + 1];
-    let b = (1.0 - ax) * d[(y0 + 1) * w + x0] + ax * d[(y0 + 1) * w + x0 + 1];
-    (1.0 - ay) * a + ay * b
+    Taps::new(g.width, g.height, x, y).lerp(&g.data, 1, 0)
 }
 
 /// The window of `g` centred on `p`, mean-normalised over the `mask`ed pixels (`count` of
