@@ -53,9 +53,11 @@ fn fast_translation_needs_coarse_to_fine() {
     // 33.5 px is 4 px at the coarsest level (3 at 320x240); measured 0.028.
     let e = epe_of(&translation(33.5, -6.25), &DisParams::medium());
     assert!(e < 0.07, "epe {e}");
-    // Without the pyramid the search starts 33 px off and cannot get there (measured 31).
+    // Without the pyramid (and without the exhaustive coarse search) the descent starts 33 px
+    // off and cannot get there (measured 31).
     let single = DisParams {
         coarsest_level: Some(1),
+        coarse_search_radius: 0,
         ..DisParams::medium()
     };
     let e1 = epe_of(&translation(33.5, -6.25), &single);
@@ -63,6 +65,12 @@ fn fast_translation_needs_coarse_to_fine() {
         e1 > 5.0,
         "single level unexpectedly found a 33 px motion (epe {e1})"
     );
+    // The coarse search alone (then on level 1, radius 20 there) finds it.
+    let searched = DisParams { coarse_search_radius: 40, ..single };
+    let e2 = epe_of(&translation(33.5, -6.25), &searched);
+    eprintln!("single level: epe {e1} without, {e2} with the coarse search");
+    // (measured 0.097)
+    assert!(e2 < 0.2, "single level with the coarse search: epe {e2}");
 }
 
 #[test]

@@ -216,17 +216,119 @@ pub fn search_round(inp: &SearchInputs, prev: &PatchState) -> PatchState {
 }
 
 /// Frame a's patch, gathered once per patch (clamped reads).
-struct Template<const P: usize> {
-    i0: [[f32; P]; P],
-    gx: [[f32; P]; P],
-    gy: [[f32; P]; P],
+pub(super) struct Template<const P: usize> {
+    pub(super) i0: [[f32; P]; P],
+    pub(super) gx: [[f32; P]; P],
+    pub(super) gy: [[f32; P]; P],
+}
+
+impl<const P: usize> Template<P> {
+    /// The patch whose top-left pixel is (x0, y0).
+    pub(super) fn gather(inp: &SearchInputs, x0: isize, y0: isize) -> Self {
+        let mut t = Template::<P> {
+            i0: [[0.0; P]; P],
+            gx: [[0.0; P]; P],
+            gy: [[0.0; P]; P],
+        };
+        let w = inp.i0.w;
+        if x0 >= 0 && y0 >= 0 && x0 as usize + P <= w && y0 as usize + P <= inp.i0.h {
+            for r in 0..P {
+                let o = (y0 as usize + r) * w + x0 as usize;
+                t.i0[r].copy_from_slice(&inp.i0.data[o..o + P]);
+                t.gx[r].copy_from_slice(&inp.gx.data[o..o + P]);
+                t.gy[r].copy_from_slice(&inp.gy.data[o..o + P]);
+            }
+        } else {
+            for r in 0..P {
+                for c in 0..P {
+                    let (x, y) = (x0 + c as isize, y0 + r as isize);
+                    t.i0[r][c] = inp.i0.at(x, y);
+                    t.gx[r][c] = inp.gx.at(x, y);
+                    t.gy[r][c] = inp.gy.at(x, y);
+                }
+            }
+        }
+        t
+    }
+}
+
+/// The constants of one patch's Gauss-Newton descent: the inverse of its mean-normalised,
+/// ridge-regularised structure tensor (constant during the descent: the point of the
+/// inverse-compositional formulation) and the mean-normalisation terms.
+pub(super) struct Descent {
+    i11: f32,
+    i12: f32,
+    i22: f32,
+    pub(super) mn: f32,
+    pub(super) sx: f32,
+    pub(super) sy: f32,
+}
+
+impl Descent {
+    pub(super) fn new<const P: usize>(inp: &SearchInputs, jx: usize, jy: usize) -> Self {
+        let n = (P * P) as f32;
+        let mn = if inp.mean_normalization { 1.0 / n } else { 0.0 };
+        let [sxx, sxy, syy, sx, sy] = inp.tensors[jy * inp.grid.nx + jx];
+        let ridge = inp.ridge * n;
+        let hxx = sxx - sx * sx * mn + ridge;
+        let hxy = sxy - sx * sy * mn;
+        let hyy = syy - sy * sy * mn + ridge;
+        let det = (hxx * hyy - hxy * hxy).max(1e-6);
+        Descent { i11: hyy / det, i12: -hxy / det, i22: hxx / det, mn, sx, sy }
+    }
+
+    /// Up to `inp.iters` Gauss-Newton steps from `start`, each kept only if it lowers the
+    /// cost: (end point, settled, its SSD). Settled means the next step was rejected (or
+    /// there were no steps to take), so descending again from the end point returns it.
+    pub(super) fn descend<const P: usize>(
+        &self,
+        inp: &SearchInputs,
+        x0: isize,
+        y0: isize,
+        t: &Template<P>,
+        start: [f32; 2],
+    ) -> ([f32; 2], bool, f32) {
+        let full = |uv: [f32; 2]| {
+            if inp.warped_gradient {
+                evaluate::<P, WARPED_GRAD>(inp, x0, y0, uv, t, self.mn, self.sx, self.sy)
+            } else {
+                evaluate::<P, TEMPLATE_GRAD>(inp, x0, y0, uv, t, self.mn, self.sx, self.sy)
+            }
+        };
+        let mut cur = start;
+        // With no steps to take the vector is trivially a fixed point.
+        let mut settled = inp.iters == 0;
+        let mut cost = f32::NAN;
+        if inp.iters > 0 {
+            let mut cur_eval = full(start);
+            for _ in 0..inp.iters {
+                let dx = self.i11 * cur_eval.bx + self.i12 * cur_eval.by;
+                let dy = self.i12 * cur_eval.bx + self.i22 * cur_eval.by;
+                let next = [cur[0] - dx, cur[1] - dy];
+                if !(next[0].is_finite() && next[1].is_finite()) {
+                    settled = true;
+                    break;
+                }
+                let e = full(next);
+                // (also stops on NaN)
+                if e.ssd.partial_cmp(&cur_eval.ssd) != Some(std::cmp::Ordering::Less) {
+                    settled = true;
+                    break;
+                }
+                cur = next;
+                cur_eval = e;
+            }
+            cost = cur_eval.ssd;
+        }
+        (cur, settled, cost)
+    }
 }
 
 /// Cost of one candidate vector: (SSD, dSSD/du-ish vector b). With mean normalisation the
 /// patch difference has its mean removed: SSD = sum(d^2) - (sum d)^2/n and
 /// b = sum(d*g) - (sum d)(sum g)/n.
-struct Eval {
-    ssd: f32,
+pub(super) struct Eval {
+    pub(super) ssd: f32,
     bx: f32,
     by: f32,
 }
@@ -268,38 +370,14 @@ fn search_patch<const P: usize>(
     }
 
     let (x0, y0) = grid.origin(jx, jy);
-    let mut t = Template::<P> {
-        i0: [[0.0; P]; P],
-        gx: [[0.0; P]; P],
-        gy: [[0.0; P]; P],
-    };
-    let w = inp.i0.w;
-    if x0 as usize + P <= w && y0 as usize + P <= inp.i0.h {
-        for r in 0..P {
-            let o = (y0 as usize + r) * w + x0 as usize;
-            t.i0[r].copy_from_slice(&inp.i0.data[o..o + P]);
-            t.gx[r].copy_from_slice(&inp.gx.data[o..o + P]);
-            t.gy[r].copy_from_slice(&inp.gy.data[o..o + P]);
-        }
-    } else {
-        for r in 0..P {
-            for c in 0..P {
-                let (x, y) = (x0 + c as isize, y0 + r as isize);
-                t.i0[r][c] = inp.i0.at(x, y);
-                t.gx[r][c] = inp.gx.at(x, y);
-                t.gy[r][c] = inp.gy.at(x, y);
-            }
-        }
-    }
-    let n = (P * P) as f32;
-    let mn = if inp.mean_normalization { 1.0 / n } else { 0.0 };
-    let [sxx, sxy, syy, sx, sy] = inp.tensors[jy * grid.nx + jx];
+    let t = Template::<P>::gather(inp, x0, y0);
+    let d = Descent::new::<P>(inp, jx, jy);
 
     let mut best = own;
     if ncand > 1 {
         let mut best_ssd = f32::INFINITY;
         for &c in &cands[..ncand] {
-            let e = evaluate::<P, SSD_ONLY>(inp, x0, y0, c, &t, mn, sx, sy);
+            let e = evaluate::<P, SSD_ONLY>(inp, x0, y0, c, &t, d.mn, d.sx, d.sy);
             if e.ssd < best_ssd {
                 best = c;
                 best_ssd = e.ssd;
@@ -307,46 +385,8 @@ fn search_patch<const P: usize>(
         }
     }
 
-    // Inverse of the mean-normalised structure tensor (constant during the descent: the
-    // point of the inverse-compositional formulation).
-    let ridge = inp.ridge * n;
-    let hxx = sxx - sx * sx * mn + ridge;
-    let hxy = sxy - sx * sy * mn;
-    let hyy = syy - sy * sy * mn + ridge;
-    let det = (hxx * hyy - hxy * hxy).max(1e-6);
-    let (i11, i12, i22) = (hyy / det, -hxy / det, hxx / det);
-
-    let full = |uv: [f32; 2]| {
-        if inp.warped_gradient {
-            evaluate::<P, WARPED_GRAD>(inp, x0, y0, uv, &t, mn, sx, sy)
-        } else {
-            evaluate::<P, TEMPLATE_GRAD>(inp, x0, y0, uv, &t, mn, sx, sy)
-        }
-    };
     let start = best;
-    let mut cur = best;
-    // With no steps to take the vector is trivially a fixed point.
-    let mut settled = inp.iters == 0;
-    if inp.iters > 0 {
-        let mut cur_eval = full(best);
-        for _ in 0..inp.iters {
-            let dx = i11 * cur_eval.bx + i12 * cur_eval.by;
-            let dy = i12 * cur_eval.bx + i22 * cur_eval.by;
-            let next = [cur[0] - dx, cur[1] - dy];
-            if !(next[0].is_finite() && next[1].is_finite()) {
-                settled = true;
-                break;
-            }
-            let e = full(next);
-            // (also stops on NaN)
-            if e.ssd.partial_cmp(&cur_eval.ssd) != Some(std::cmp::Ordering::Less) {
-                settled = true;
-                break;
-            }
-            cur = next;
-            cur_eval = e;
-        }
-    }
+    let (cur, settled, _) = d.descend(inp, x0, y0, &t, best);
     let (du, dv) = (cur[0] - start[0], cur[1] - start[1]);
     if du * du + dv * dv > (P * P) as f32 {
         // Sent back to its start, which repeats identically next round.
@@ -356,15 +396,8 @@ fn search_patch<const P: usize>(
     }
 }
 
-/// Bilinear warp of frame b under the patch, difference to the template, and the sums the
-/// update needs. Sampling is split as integer base floor(u) plus fraction u - floor(u) of the
-/// (patch-constant) vector: each row of the (P+1)x(P+1) window of b is first interpolated
-/// horizontally, `h = (1-fx)*b[c] + fx*b[c+1]`, then `I1 = (1-fy)*h[r] + fy*h[r+1]`, which is
-/// the same arithmetic as `pyramid::bilinear`. Sums are accumulated per patch column over rows
-/// (top to bottom), then the P column sums are added left to right: a fixed order that a GPU
-/// thread reproduces and that lets the CPU vectorise across columns.
 /// What `evaluate` computes besides the SSD.
-const SSD_ONLY: u8 = 0;
+pub(super) const SSD_ONLY: u8 = 0;
 /// b from frame a's (template) gradients: the classic inverse-compositional update.
 const TEMPLATE_GRAD: u8 = 1;
 /// b from frame b's gradients sampled at the warped positions: the true SSD gradient.
@@ -413,7 +446,7 @@ fn window_rows<const P: usize>(
 /// texture), by a few hundredths of a pixel, all in the same direction.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn evaluate<const P: usize, const MODE: u8>(
+pub(super) fn evaluate<const P: usize, const MODE: u8>(
     inp: &SearchInputs,
     x0: isize,
     y0: isize,

@@ -12,6 +12,7 @@ use crate::synth::scene::SynthConfig;
 use crate::tracks::dis::pool::Pool;
 use crate::tracks::dis::pyramid::{self, Plane};
 use crate::tracks::dis::{inverse_search as cpu_search, variational as cpu_var};
+use crate::tracks::dis::coarse_search::{coarse_search as cpu_coarse, CoarseSearch};
 use crate::tracks::dis::{Dis, DisParams};
 use std::fmt;
 
@@ -187,7 +188,7 @@ pub async fn search(gpu: Gpu) -> Result<Vec<Check>> {
         let mut dis = Dis::new(params.clone());
         let (_, trace) = dis.flow_traced(&a, &b);
         let (pa, pb) = dis.pyramids(&a, &b, true);
-        let (mut mismatched, mut patches) = (0usize, 0usize);
+        let (mut mismatched, mut patches, mut coarse_levels) = (0usize, 0usize, 0usize);
         let (mut t_err, mut init_err, mut d_err, mut r_err) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
         for lt in &trace {
             let k = lt.level;
@@ -199,15 +200,29 @@ pub async fn search(gpu: Gpu) -> Result<Vec<Check>> {
             let init = patch_init::patch_init(&gpu, &upload_flow(&gpu, &lt.initial)?, &grid)?;
             init_err = init_err.max(max_err(&gpu.read(&init, 4 * grid.len()).await?, &states(&lt.patch_flows[0])));
             let cpu_tensors = gpu.upload("patch tensors", &lt.tensors.concat())?;
-            for r in 0..lt.patch_flows.len() - 1 {
-                let prev = gpu.upload("patch states", &states(&lt.patch_flows[r]))?;
-                let next = search_round::search_round(&gpu, &la, &lb, &grid, &cpu_tensors, &prev, &params)?;
-                let got = gpu.read(&next, 4 * grid.len()).await?;
-                let want = states(&lt.patch_flows[r + 1]);
+            let mut compare = |got: &[f32], want: &[f32]| {
                 for (g, c) in got.chunks_exact(4).zip(want.chunks_exact(4)) {
                     let off = (g[0] - c[0]).abs() > 1e-3 || (g[1] - c[1]).abs() > 1e-3 || g[2] != c[2];
                     mismatched += off as usize;
                     patches += 1;
+                }
+            };
+            for r in 0..lt.patch_flows.len() - 1 {
+                let prev = gpu.upload("patch states", &states(&lt.patch_flows[r]))?;
+                let next = search_round::search_round(&gpu, &la, &lb, &grid, &cpu_tensors, &prev, &params)?;
+                let got = gpu.read(&next, 4 * grid.len()).await?;
+                match (r, &lt.coarse_input) {
+                    (0, Some(before)) => {
+                        // Round 1, then the coarse search from the CPU's round-1 states.
+                        compare(&got, &states(before));
+                        coarse_levels += 1;
+                        let cs = CoarseSearch::for_level(&params, dis.params.plan(a.width, a.height), k)
+                            .expect("the trace has a coarse search here");
+                        let prev = gpu.upload("patch states", &states(before))?;
+                        let next = coarse_search::coarse_search(&gpu, &la, &lb, &grid, &cpu_tensors, &prev, &params, &cs)?;
+                        compare(&gpu.read(&next, 4 * grid.len()).await?, &states(&lt.patch_flows[1]));
+                    }
+                    _ => compare(&got, &states(&lt.patch_flows[r + 1])),
                 }
             }
             let last = gpu.upload("patch states", &states(lt.patch_flows.last().unwrap()))?;
@@ -223,6 +238,8 @@ pub async fn search(gpu: Gpu) -> Result<Vec<Check>> {
             mismatched as f64 / patches.max(1) as f64,
             0.02,
         ));
+        // The medium preset searches on level 2 of this pair; the check must have seen it.
+        out.push(Check::new(format!("{name}: levels with a coarse search missing"), (coarse_levels != 1) as u8 as f64, 0.0));
         out.push(Check::new(format!("{name}: densification, max error"), d_err, 1e-4));
         out.push(Check::new(format!("{name}: variational refinement, max error (px)"), r_err, 1e-3));
     }
@@ -355,12 +372,79 @@ pub async fn whole_flow(gpu: Gpu) -> Result<Vec<Check>> {
     Ok(out)
 }
 
+/// The coarse search on its own, on a rendered frame pair moved by 13 and -9 px (beyond the
+/// descent's reach) at odd sizes, for several lattices and margins and both descent modes,
+/// from the states of one CPU search round.
+pub async fn coarse(gpu: Gpu) -> Result<Vec<Check>> {
+    let mut pool = Pool::default();
+    let mut out = Vec::new();
+    for &(w, h, seed) in &[(5, 3, 21), (45, 37, 22), (83, 61, 23)] {
+        let (ga, _) = synthetic_pair(w + 16, h + 16, seed);
+        let full = crop_plane(&ga, w + 16, h + 16);
+        let i0 = Plane { w, h, data: (0..w * h).map(|i| full.at((i % w) as isize + 13, (i / w) as isize)).collect() };
+        let i1 = Plane { w, h, data: (0..w * h).map(|i| full.at((i % w) as isize, (i / w) as isize + 9)).collect() };
+        let (gx, gy) = pyramid::gradients(&mut pool, &i0);
+        let (gx1, gy1) = pyramid::gradients(&mut pool, &i1);
+        let (la, lb) = (upload_level(&gpu, &i0, &gx, &gy)?, upload_level(&gpu, &i1, &gx1, &gy1)?);
+        for (name, params) in search_variants() {
+            let grid = cpu_search::PatchGrid::new(w, h, params.patch_size, params.patch_stride);
+            let tensors = cpu_search::patch_tensors(&gx, &gy, &grid);
+            let inp = cpu_search::SearchInputs {
+                i0: &i0,
+                gx: &gx,
+                gy: &gy,
+                i1: &i1,
+                gx1: &gx1,
+                gy1: &gy1,
+                grid,
+                tensors: &tensors,
+                iters: params.grad_iters,
+                mean_normalization: params.mean_normalization,
+                ridge: params.ridge,
+                candidate_tolerance: params.candidate_tolerance,
+                warped_gradient: params.warped_gradient,
+            };
+            let zero = Flow { width: w, height: h, uv: vec![0.0; 2 * w * h] };
+            let prev = cpu_search::search_round(&inp, &cpu_search::init_patch_flow(&zero, &grid));
+            let gpu_tensors = gpu.upload("patch tensors", &tensors.concat())?;
+            let gpu_prev = gpu.upload("patch states", &states(&prev))?;
+            for cs in [
+                CoarseSearch { radius: 16, step: 2, ratio: 0.5 },
+                CoarseSearch { radius: 7, step: 1, ratio: 0.9 },
+                // (Far larger radii mostly compare windows of replicated border pixels, whose
+                // near-equal costs rank differently under the GPU's fused multiply-adds.)
+                CoarseSearch { radius: 24, step: 3, ratio: 0.5 },
+            ] {
+                let want = cpu_coarse(&inp, &prev, &cs);
+                let next = coarse_search::coarse_search(&gpu, &la, &lb, &grid, &gpu_tensors, &gpu_prev, &params, &cs)?;
+                let got = gpu.read(&next, 4 * grid.len()).await?;
+                let mut off = 0usize;
+                for (g, c) in got.chunks_exact(4).zip(states(&want).chunks_exact(4)) {
+                    off += ((g[0] - c[0]).abs() > 1e-3 || (g[1] - c[1]).abs() > 1e-3 || g[2] != c[2]) as usize;
+                }
+                let adopted = want.settled.iter().zip(&prev.settled).zip(want.uv.iter().zip(&prev.uv))
+                    .filter(|((s, _), (a, b))| !**s && a != b)
+                    .count();
+                let label = format!("{w}x{h} {name}, radius {} step {} ratio {}", cs.radius, cs.step, cs.ratio);
+                out.push(Check::new(format!("{label}: fraction of patches off by > 1e-3 px ({adopted} of {} adopted a vector)", grid.len()), off as f64 / grid.len() as f64, 0.02));
+                if w > 40 && cs.radius >= 16 {
+                    // On the larger pairs the search must have found the motion somewhere, or
+                    // the comparison above proves little.
+                    out.push(Check::new(format!("{label}: no patch adopted a vector"), (adopted == 0) as u8 as f64, 0.0));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Every check above (for the browser test).
 pub async fn all(gpu: Gpu) -> Result<Vec<Check>> {
     let mut out = pyramid(gpu.clone()).await?;
     out.extend(upsample(gpu.clone()).await?);
     out.extend(patches(gpu.clone()).await?);
     out.extend(search(gpu.clone()).await?);
+    out.extend(coarse(gpu.clone()).await?);
     out.extend(linearize(gpu.clone()).await?);
     out.extend(variational_steps(gpu.clone()).await?);
     out.extend(whole_flow(gpu).await?);

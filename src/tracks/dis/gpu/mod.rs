@@ -13,6 +13,7 @@
 //! asks, and the flow of a clip's consecutive pairs reuses each frame's pyramid.
 
 pub mod checks;
+pub mod coarse_search;
 mod context;
 pub mod densify;
 pub mod downsample;
@@ -32,6 +33,7 @@ pub mod var_warp;
 
 pub use context::{bits, Gpu};
 
+use super::coarse_search::CoarseSearch;
 use super::inverse_search::PatchGrid;
 use super::pyramid::LevelPlan;
 use super::variational::{Split, VarParams, COEF_FIELDS, WEIGHT_FIELDS};
@@ -162,8 +164,12 @@ impl GpuDis {
             let grid = PatchGrid::new(a.w, a.h, p.patch_size, p.patch_stride);
             let tensors = patch_tensors::patch_tensors(gpu, a, &grid)?;
             let mut state = patch_init::patch_init(gpu, &initial, &grid)?;
-            for _ in 0..p.propagation_rounds {
+            let search = CoarseSearch::for_level(p, plan, k);
+            for round in 0..p.propagation_rounds {
                 state = search_round::search_round(gpu, a, b, &grid, &tensors, &state, p)?;
+                if let (0, Some(cs)) = (round, &search) {
+                    state = coarse_search::coarse_search(gpu, a, b, &grid, &tensors, &state, p, cs)?;
+                }
             }
             let densified = densify::densify(gpu, a, b, &grid, &state)?;
             dense = Some(refine(gpu, a, b, &densified, &var)?);

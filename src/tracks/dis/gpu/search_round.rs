@@ -6,7 +6,11 @@ use crate::tracks::dis::inverse_search::PatchGrid;
 use crate::tracks::dis::DisParams;
 use burn::cubecl::server::Handle;
 
-const KERNEL: &str = concat!(include_str!("../../../../shaders/dis_sampling.wgsl"), include_str!("../../../../shaders/dis_search_round.wgsl"));
+const KERNEL: &str = concat!(
+    include_str!("../../../../shaders/dis_sampling.wgsl"),
+    include_str!("../../../../shaders/dis_patch_cost.wgsl"),
+    include_str!("../../../../shaders/dis_search_round.wgsl")
+);
 
 /// The next patch states from `prev` (see `inverse_search::search_round`).
 pub fn search_round(
