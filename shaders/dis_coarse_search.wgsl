@@ -124,10 +124,6 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
         }
     }
     let start = vec2<f32>(f32(best.x), f32(best.y));
-    let near = abs(start.x - own.x) <= 1.5 && abs(start.y - own.y) <= 1.5;
-    if (near || !(best_ssd < current)) {
-        return;
-    }
     let inv = inverse_hessian(tensors[t], tensors[t + 1u], tensors[t + 2u], sx, sy, mn, p.ridge * npx);
     let end = descend(x0, y0, start, mn, sx, sy, inv);
     var v = end.xy;

@@ -136,12 +136,6 @@ fn patch<const P: usize>(
         }
     }
     let start = [best[0] as f32, best[1] as f32];
-    // The descent is the expensive part: skipped where the lattice found nothing cheaper than
-    // the own vector, or only the own vector's neighbourhood (which its descent has seen).
-    let near = (start[0] - own.0[0]).abs() <= 1.5 && (start[1] - own.0[1]).abs() <= 1.5;
-    if near || !(best_ssd < current) {
-        return own;
-    }
     let (mut v, _, mut c) = d.descend(inp, x0, y0, &t, start);
     let (du, dv) = (v[0] - start[0], v[1] - start[1]);
     if !(c.is_finite()) || du * du + dv * dv > (P * P) as f32 {
