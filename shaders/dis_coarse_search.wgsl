@@ -22,15 +22,7 @@ struct Params {
     _pad2: u32,
 }
 
-// Level buffers [intensity | gx | gy] of frames a and b.
-@group(0) @binding(0) var<storage, read_write> a: array<f32>;
-@group(0) @binding(1) var<storage, read_write> b: array<f32>;
-// [sxx, sxy, syy, sx, sy] per patch.
-@group(0) @binding(2) var<storage, read_write> tensors: array<f32>;
-// Patch states (u, v, settled 0/1, unused) in and out.
-@group(0) @binding(3) var<storage, read_write> prev: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> next: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read_write> p: Params;
+// Buffers: `dis_patch_cost.wgsl`.
 
 // Patches with a standard deviation below 1 grey level are not searched (`FLAT`).
 const FLAT: f32 = 1.0;

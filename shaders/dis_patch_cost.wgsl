@@ -1,13 +1,24 @@
 // Patch cost and Gauss-Newton descent of DIS's inverse search (`inverse_search::evaluate`
-// and `Descent`), shared by the kernels that search patch vectors. Not a kernel: it is
-// concatenated after `dis_sampling.wgsl` and before a kernel that declares frame buffers `a`
-// and `b` ([intensity | gx | gy] of a level) and params `p` with at least `w`, `h`, `size`,
-// `iters` and `warped_gradient`.
+// and `Descent`), and the buffers of the kernels that search patch vectors (search round,
+// coarse search). Not a kernel: it is concatenated after `dis_sampling.wgsl` and before a
+// kernel that declares `struct Params`, which starts with the words of `search_params` (level
+// size, patch grid, iters, mean_normalization, ridge) and has a `warped_gradient` field.
 //
 // Sums follow the CPU's order exactly: per patch column over rows top to bottom, then the
 // column sums left to right. Frame b is sampled as integer base floor(u) plus fraction, each
 // window row interpolated horizontally first; recomputing a row's interpolation for the row
 // below gives the same value, so no (P+1) x P window is kept in private memory.
+
+// Level buffers [intensity | gx | gy] of frames a and b (b's gradients are read only with
+// warped_gradient).
+@group(0) @binding(0) var<storage, read_write> a: array<f32>;
+@group(0) @binding(1) var<storage, read_write> b: array<f32>;
+// [sxx, sxy, syy, sx, sy] per patch.
+@group(0) @binding(2) var<storage, read_write> tensors: array<f32>;
+// Patch states (u, v, settled 0/1, unused) in and out.
+@group(0) @binding(3) var<storage, read_write> prev: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> next: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> p: Params;
 
 const SSD_ONLY: u32 = 0u;
 const TEMPLATE_GRAD: u32 = 1u;

@@ -18,16 +18,7 @@ struct Params {
     _pad: u32,
 }
 
-// Level buffers [intensity | gx | gy] of frames a and b (b's gradients are read only with
-// warped_gradient).
-@group(0) @binding(0) var<storage, read_write> a: array<f32>;
-@group(0) @binding(1) var<storage, read_write> b: array<f32>;
-// [sxx, sxy, syy, sx, sy] per patch.
-@group(0) @binding(2) var<storage, read_write> tensors: array<f32>;
-// Patch states (u, v, settled 0/1, unused), previous round and this one.
-@group(0) @binding(3) var<storage, read_write> prev: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> next: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read_write> p: Params;
+// Buffers: `dis_patch_cost.wgsl`.
 
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) g: vec3<u32>) {

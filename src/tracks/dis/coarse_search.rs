@@ -21,7 +21,7 @@
 
 #![allow(clippy::needless_range_loop)]
 
-use super::inverse_search::{evaluate, Descent, PatchState, SearchInputs, Template, SSD_ONLY};
+use super::inverse_search::{by_patch_size, evaluate, Descent, PatchState, SearchInputs, Template, SSD_ONLY};
 use super::pyramid::{LevelPlan, Plane};
 use super::DisParams;
 use super::par;
@@ -63,24 +63,7 @@ pub fn coarse_search(inp: &SearchInputs, prev: &PatchState, cs: &CoarseSearch) -
     let work = 3 * p * p * (lattice * lattice + 8 + inp.iters);
     par::rows2(&mut out.uv, inp.grid.nx, &mut out.settled, inp.grid.nx, work, |jy, row, srow| {
         for (jx, (o, so)) in row.iter_mut().zip(srow.iter_mut()).enumerate() {
-            (*o, *so) = match p {
-                1 => patch::<1>(inp, prev, cs, jx, jy),
-                2 => patch::<2>(inp, prev, cs, jx, jy),
-                3 => patch::<3>(inp, prev, cs, jx, jy),
-                4 => patch::<4>(inp, prev, cs, jx, jy),
-                5 => patch::<5>(inp, prev, cs, jx, jy),
-                6 => patch::<6>(inp, prev, cs, jx, jy),
-                7 => patch::<7>(inp, prev, cs, jx, jy),
-                8 => patch::<8>(inp, prev, cs, jx, jy),
-                9 => patch::<9>(inp, prev, cs, jx, jy),
-                10 => patch::<10>(inp, prev, cs, jx, jy),
-                11 => patch::<11>(inp, prev, cs, jx, jy),
-                12 => patch::<12>(inp, prev, cs, jx, jy),
-                13 => patch::<13>(inp, prev, cs, jx, jy),
-                14 => patch::<14>(inp, prev, cs, jx, jy),
-                15 => patch::<15>(inp, prev, cs, jx, jy),
-                _ => patch::<16>(inp, prev, cs, jx, jy),
-            };
+            (*o, *so) = by_patch_size!(p, patch(inp, prev, cs, jx, jy));
         }
     });
     out

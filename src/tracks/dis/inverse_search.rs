@@ -25,6 +25,32 @@ use super::par;
 use super::pyramid::{floor_i, Plane, Taps};
 use crate::tracks::Flow;
 
+/// `f::<P>(args)` for the patch side `p` (1..=MAX_PATCH; larger values take MAX_PATCH): the
+/// per-patch functions keep their patch in fixed-size arrays.
+macro_rules! by_patch_size {
+    ($p:expr, $f:ident($($arg:expr),*)) => {
+        match $p {
+            1 => $f::<1>($($arg),*),
+            2 => $f::<2>($($arg),*),
+            3 => $f::<3>($($arg),*),
+            4 => $f::<4>($($arg),*),
+            5 => $f::<5>($($arg),*),
+            6 => $f::<6>($($arg),*),
+            7 => $f::<7>($($arg),*),
+            8 => $f::<8>($($arg),*),
+            9 => $f::<9>($($arg),*),
+            10 => $f::<10>($($arg),*),
+            11 => $f::<11>($($arg),*),
+            12 => $f::<12>($($arg),*),
+            13 => $f::<13>($($arg),*),
+            14 => $f::<14>($($arg),*),
+            15 => $f::<15>($($arg),*),
+            _ => $f::<16>($($arg),*),
+        }
+    };
+}
+pub(super) use by_patch_size;
+
 /// Largest supported patch side; patch buffers live on the stack (a GPU thread's registers /
 /// private memory), so it has to be bounded.
 pub const MAX_PATCH: usize = 16;
@@ -191,24 +217,7 @@ pub fn search_round(inp: &SearchInputs, prev: &PatchState) -> PatchState {
         work,
         |jy, row, srow| {
             for (jx, (o, so)) in row.iter_mut().zip(srow.iter_mut()).enumerate() {
-                (*o, *so) = match p {
-                    1 => search_patch::<1>(inp, prev, jx, jy),
-                    2 => search_patch::<2>(inp, prev, jx, jy),
-                    3 => search_patch::<3>(inp, prev, jx, jy),
-                    4 => search_patch::<4>(inp, prev, jx, jy),
-                    5 => search_patch::<5>(inp, prev, jx, jy),
-                    6 => search_patch::<6>(inp, prev, jx, jy),
-                    7 => search_patch::<7>(inp, prev, jx, jy),
-                    8 => search_patch::<8>(inp, prev, jx, jy),
-                    9 => search_patch::<9>(inp, prev, jx, jy),
-                    10 => search_patch::<10>(inp, prev, jx, jy),
-                    11 => search_patch::<11>(inp, prev, jx, jy),
-                    12 => search_patch::<12>(inp, prev, jx, jy),
-                    13 => search_patch::<13>(inp, prev, jx, jy),
-                    14 => search_patch::<14>(inp, prev, jx, jy),
-                    15 => search_patch::<15>(inp, prev, jx, jy),
-                    _ => search_patch::<16>(inp, prev, jx, jy),
-                };
+                (*o, *so) = by_patch_size!(p, search_patch(inp, prev, jx, jy));
             }
         },
     );

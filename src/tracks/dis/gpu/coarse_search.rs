@@ -1,6 +1,6 @@
 //! Launcher of `shaders/dis_coarse_search.wgsl`: the exhaustive search for fast motion.
 
-use super::{bits, Gpu, GpuLevel};
+use super::{bits, search_params, Gpu, GpuLevel};
 use crate::error::Result;
 use crate::tracks::dis::coarse_search::CoarseSearch;
 use crate::tracks::dis::inverse_search::PatchGrid;
@@ -28,24 +28,9 @@ pub fn coarse_search(
     let next = gpu.alloc("patch states", 4 * grid.len())?;
     // The CPU's bounds (see `coarse_search::patch`).
     let radius = cs.radius.min(a.w.max(a.h) + grid.size) as u32;
-    let params = gpu.params(&[
-        a.w as u32,
-        a.h as u32,
-        grid.size as u32,
-        grid.stride as u32,
-        grid.nx as u32,
-        grid.ny as u32,
-        p.grad_iters as u32,
-        p.mean_normalization as u32,
-        bits(p.ridge),
-        radius,
-        cs.step.clamp(1, 1 << 20) as u32,
-        bits(cs.ratio),
-        p.warped_gradient as u32,
-        0,
-        0,
-        0,
-    ]);
+    let mut words = search_params(a, grid, p);
+    words.extend([radius, cs.step.clamp(1, 1 << 20) as u32, bits(cs.ratio), p.warped_gradient as u32, 0, 0, 0]);
+    let params = gpu.params(&words);
     let buffers = vec![a.buf.clone(), b.buf.clone(), tensors.clone(), prev.clone(), next.clone(), params];
     gpu.run("dis_coarse_search", KERNEL, [grid.nx, grid.ny], buffers)?;
     Ok(next)

@@ -78,6 +78,14 @@ pub(crate) fn grid_params(level: &GpuLevel, grid: &PatchGrid) -> [u32; 6] {
     ]
 }
 
+/// The leading parameter words of the patch-search kernels (search round, coarse search),
+/// whose `Params` structs start with these fields (see `shaders/dis_patch_cost.wgsl`).
+pub(crate) fn search_params(level: &GpuLevel, grid: &PatchGrid, p: &DisParams) -> Vec<u32> {
+    let mut words = grid_params(level, grid).to_vec();
+    words.extend([p.grad_iters as u32, p.mean_normalization as u32, bits(p.ridge)]);
+    words
+}
+
 /// Variational refinement of `flow` between levels `a` and `b` (`variational::refine`).
 pub fn refine(gpu: &Gpu, a: &GpuLevel, b: &GpuLevel, flow: &GpuFlow, p: &VarParams) -> Result<GpuFlow> {
     if p.iters == 0 {

@@ -1,6 +1,6 @@
 //! Launcher of `shaders/dis_search_round.wgsl`: one propagation + Gauss-Newton round.
 
-use super::{bits, Gpu, GpuLevel};
+use super::{bits, search_params, Gpu, GpuLevel};
 use crate::error::Result;
 use crate::tracks::dis::inverse_search::PatchGrid;
 use crate::tracks::dis::DisParams;
@@ -23,20 +23,9 @@ pub fn search_round(
     p: &DisParams,
 ) -> Result<Handle> {
     let next = gpu.alloc("patch states", 4 * grid.len())?;
-    let params = gpu.params(&[
-        a.w as u32,
-        a.h as u32,
-        grid.size as u32,
-        grid.stride as u32,
-        grid.nx as u32,
-        grid.ny as u32,
-        p.grad_iters as u32,
-        p.mean_normalization as u32,
-        bits(p.ridge),
-        bits(p.candidate_tolerance),
-        p.warped_gradient as u32,
-        0,
-    ]);
+    let mut words = search_params(a, grid, p);
+    words.extend([bits(p.candidate_tolerance), p.warped_gradient as u32, 0]);
+    let params = gpu.params(&words);
     let buffers = vec![a.buf.clone(), b.buf.clone(), tensors.clone(), prev.clone(), next.clone(), params];
     gpu.run("dis_search_round", KERNEL, [grid.nx, grid.ny], buffers)?;
     Ok(next)
