@@ -91,8 +91,21 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
     var best = vec2<i32>(0, 0);
     let r = p.radius;
     let step = max(p.step, 1);
+    // The lattice vector nearest the own one first, as on the CPU (which uses it to give up
+    // on far vectors early), so that ties go the same way.
+    let last = f32((2 * r) / step);
+    let k = clamp(floor((own.xy + vec2<f32>(f32(r))) / f32(step) + 0.5), vec2<f32>(0.0), vec2<f32>(last));
+    let seed = vec2<i32>(-r) + step * vec2<i32>(k);
+    let c0 = ssd_at(x0, y0, x0 + seed.x, y0 + seed.y, mn);
+    if (c0 < best_ssd) {
+        best_ssd = c0;
+        best = seed;
+    }
     for (var dy = -r; dy <= r; dy += step) {
         for (var dx = -r; dx <= r; dx += step) {
+            if (dx == seed.x && dy == seed.y) {
+                continue;
+            }
             let c = ssd_at(x0, y0, x0 + dx, y0 + dy, mn);
             if (c < best_ssd) {
                 best_ssd = c;

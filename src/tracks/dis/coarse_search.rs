@@ -49,6 +49,9 @@ impl CoarseSearch {
     }
 }
 
+/// Relative rounding allowance of the early-out bound in [`Template::ssd_at`].
+const PRUNE_MARGIN: f32 = 1e-4;
+
 /// Patches with a standard deviation below 1 grey level (of 255) are not searched: any
 /// vector fits them.
 const FLAT: f32 = 1.0;
@@ -90,20 +93,57 @@ fn patch<const P: usize>(
     // pixels; the bounds keep the GPU's integers small (it applies the same ones).
     let r = cs.radius.min(inp.i1.w.max(inp.i1.h) + P) as isize;
     let step = cs.step.clamp(1, 1 << 20) as isize;
+    let (best, best_ssd) = lattice_min(&t, inp.i1, x0, y0, d.mn, r, step, own.0, true);
+    let start = [best[0] as f32, best[1] as f32];
+    let (mut v, _, mut c) = d.descend(inp, x0, y0, &t, start);
+    let (du, dv) = (v[0] - start[0], v[1] - start[1]);
+    if !(c.is_finite()) || du * du + dv * dv > (P * P) as f32 {
+        (v, c) = (start, best_ssd);
+    }
+    if c < cs.ratio * current {
+        (v, false)
+    } else {
+        own
+    }
+}
+
+/// The cheapest integer vector among every `step`-th one within `r` of zero (per axis) and,
+/// for `step` > 1, the 8 around the best of those; its cost. The lattice vector nearest `own`
+/// is tried first: it is usually the cheapest, and with `prune` a low bound early lets
+/// [`Template::ssd_at`] give up on most others after two rows. Ties go to the first tried.
+#[allow(clippy::too_many_arguments)]
+fn lattice_min<const P: usize>(
+    t: &Template<P>,
+    i1: &Plane,
+    x0: isize,
+    y0: isize,
+    mn: f32,
+    r: isize,
+    step: isize,
+    own: [f32; 2],
+    prune: bool,
+) -> ([isize; 2], f32) {
     let mut best = [0isize; 2];
     let mut best_ssd = f32::INFINITY;
     let mut try_at = |v: [isize; 2], best: &mut [isize; 2]| {
-        let c = t.ssd_at(inp.i1, x0 + v[0], y0 + v[1], d.mn);
+        let bound = if prune { best_ssd } else { f32::INFINITY };
+        let c = t.ssd_at(i1, x0 + v[0], y0 + v[1], mn, bound);
         if c < best_ssd {
             best_ssd = c;
             *best = v;
         }
     };
+    let last = ((2 * r) / step) as f32;
+    let near = |u: f32| -r + step * ((u + r as f32) / step as f32 + 0.5).floor().clamp(0.0, last) as isize;
+    let seed = [near(own[0]), near(own[1])];
+    try_at(seed, &mut best);
     let mut dy = -r;
     while dy <= r {
         let mut dx = -r;
         while dx <= r {
-            try_at([dx, dy], &mut best);
+            if [dx, dy] != seed {
+                try_at([dx, dy], &mut best);
+            }
             dx += step;
         }
         dy += step;
@@ -118,17 +158,7 @@ fn patch<const P: usize>(
             }
         }
     }
-    let start = [best[0] as f32, best[1] as f32];
-    let (mut v, _, mut c) = d.descend(inp, x0, y0, &t, start);
-    let (du, dv) = (v[0] - start[0], v[1] - start[1]);
-    if !(c.is_finite()) || du * du + dv * dv > (P * P) as f32 {
-        (v, c) = (start, best_ssd);
-    }
-    if c < cs.ratio * current {
-        (v, false)
-    } else {
-        own
-    }
+    (best, best_ssd)
 }
 
 impl<const P: usize> Template<P> {
@@ -148,8 +178,15 @@ impl<const P: usize> Template<P> {
     /// Mean-normalised SSD against the window of `i1` whose top-left pixel is (bx, by)
     /// (clamped reads): `evaluate`'s cost at an integer vector, with the same accumulation
     /// order (so the same bits), without the interpolation.
+    ///
+    /// Gives up early, returning a lower bound of the cost above `bound`, once the rows seen
+    /// so far already cost clearly more than `bound`: the SSD about their own mean (which
+    /// minimises it) cannot exceed their share of the whole patch's cost. Most lattice
+    /// vectors are far off, so this skips most of the work without changing which vector
+    /// wins: the margin covers the rounding of the bound, so a vector is dropped only if
+    /// its full cost would not have beaten `bound` either.
     #[inline(always)]
-    fn ssd_at(&self, i1: &Plane, bx: isize, by: isize, mn: f32) -> f32 {
+    fn ssd_at(&self, i1: &Plane, bx: isize, by: isize, mn: f32, bound: f32) -> f32 {
         let (w, h) = (i1.w as isize, i1.h as isize);
         let inside = bx >= 0 && by >= 0 && bx + (P as isize) <= w && by + (P as isize) <= h;
         let mut ad = [0.0f32; P];
@@ -169,6 +206,18 @@ impl<const P: usize> Template<P> {
                     let d = i1.at(bx + c as isize, by + r as isize) - ti[c];
                     ad[c] += d;
                     ad2[c] += d * d;
+                }
+            }
+            if r == 1 && P > 2 {
+                let (mut sd, mut sd2) = (0.0f32, 0.0f32);
+                for c in 0..P {
+                    sd += ad[c];
+                    sd2 += ad2[c];
+                }
+                // mn is 1/(P*P) or 0; the two rows hold 2P pixels.
+                let lb = sd2 - sd * sd * mn * (P as f32 / 2.0);
+                if lb - bound > PRUNE_MARGIN * sd2 {
+                    return lb;
                 }
             }
         }
@@ -334,10 +383,46 @@ mod tests {
                 // Interior, border-straddling and far-outside windows.
                 for (dx, dy) in [(0, 0), (-2, 3), (5, -7), (-40, 0), (3, 33)] {
                     let e = evaluate::<8, SSD_ONLY>(&inp, x0, y0, [dx as f32, dy as f32], &t, mn, sx, sy);
-                    let c = t.ssd_at(&p.b, x0 + dx, y0 + dy, mn);
+                    let c = t.ssd_at(&p.b, x0 + dx, y0 + dy, mn, f32::INFINITY);
                     assert_eq!(c.to_bits(), e.ssd.to_bits(), "patch {jx},{jy} vector {dx},{dy}");
                 }
             }
         }
+    }
+
+    #[test]
+    fn giving_up_early_never_changes_the_winner() {
+        // Textured, flat-ish (low contrast, where bounds are tight) and noisy pairs, with and
+        // without mean normalisation, from several own vectors.
+        let low = |x: f32, y: f32| 120.0 + (texture(x, y) - 130.0) / 40.0;
+        let pairs = [
+            Pair::new(plane(45, 38, texture), plane(45, 38, |x, y| texture(x - 7.3, y + 4.6))),
+            Pair::new(plane(45, 38, low), plane(45, 38, |x, y| low(x + 2.0, y) + (texture(9.0 * x, 7.0 * y) - 130.0) / 200.0)),
+        ];
+        let (mut pruned, mut all) = (0usize, 0usize);
+        for p in &pairs {
+            let inp = p.inputs();
+            for mn in [0.0, 1.0 / 64.0] {
+                for jy in 0..p.grid.ny {
+                    for jx in 0..p.grid.nx {
+                        let (x0, y0) = p.grid.origin(jx, jy);
+                        let t = Template::<8>::gather(&inp, x0, y0);
+                        for own in [[0.0, 0.0], [7.0, -5.0], [-30.0, 2.4]] {
+                            let (v, c) = lattice_min(&t, &p.b, x0, y0, mn, 10, 2, own, false);
+                            let (vp, cp) = lattice_min(&t, &p.b, x0, y0, mn, 10, 2, own, true);
+                            assert_eq!((v, c.to_bits()), (vp, cp.to_bits()), "patch {jx},{jy} own {own:?} mn {mn}");
+                            // How many lattice vectors the bound discards.
+                            for (dx, dy) in [(-10, -10), (6, 4), (10, -2)] {
+                                let full = t.ssd_at(&p.b, x0 + dx, y0 + dy, mn, f32::INFINITY);
+                                pruned += (t.ssd_at(&p.b, x0 + dx, y0 + dy, mn, c).to_bits() != full.to_bits()) as usize;
+                                all += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        eprintln!("{pruned}/{all} far lattice vectors given up after two rows");
+        assert!(pruned * 2 > all, "{pruned}/{all}");
     }
 }
