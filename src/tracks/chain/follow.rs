@@ -39,7 +39,12 @@
 //! 0.78 (seed 1); resuming lifts it to ~0.89 and does not change positions. An occluder moving
 //! differently fails the velocity test, so points do not resume on it; one moving with the
 //! same velocity would pass (an appearance test against the last visible patch would catch
-//! that, not done yet). A point that has been outside the image is never resumed: out there
+//! that, not done yet). Nor is a point that has moved more than
+//! `Thresholds::resume_max_blind` on its own velocity in its current hidden stretch (steps
+//! where the flow disagreed with it): its position is then a long extrapolation, and on real
+//! video the velocity test alone let such points resume far from where they belong, typically
+//! on a background panning at the speed the object had (numbers in the threshold's docs).
+//! A point that has been outside the image is never resumed: out there
 //! its position is a straight-line extrapolation (the flow is clamped to the border band), so
 //! on curved paths it re-enters at the wrong place while the smooth flow still agrees with its
 //! velocity (the rotation test catches this). Drift keeps accumulating across the hidden stretch only through the
@@ -88,6 +93,8 @@ struct State {
     visible: bool,
     /// Has been outside the image: such a point is never re-identified.
     left: bool,
+    /// Distance (px) moved on its own velocity while hidden, with no flow to back it.
+    blind: f32,
     drift: f32,
 }
 
@@ -106,7 +113,7 @@ impl State {
             }
             None => [0.0, 0.0],
         };
-        State { p, v, visible: true, left: false, drift: 0.0 }
+        State { p, v, visible: true, left: false, blind: 0.0, drift: 0.0 }
     }
 
     /// One frame step from frame `a` to frame `b` with `flow` (a -> b) and its reliability map
@@ -119,7 +126,7 @@ impl State {
         // A hidden point is re-identified where the flow is reliable again and moves with the
         // point's own velocity (see the module docs).
         let agrees = w_ok && consistent(w, [-self.v[0], -self.v[1]], th.fb_rel, th.fb_abs).is_some();
-        let resume = !self.visible && !self.left && agrees;
+        let resume = !self.visible && !self.left && self.blind <= th.resume_max_blind && agrees;
         if (self.visible || resume) && e >= 0.0 && w_ok {
             let mut q = [self.p[0] + w[0], self.p[1] + w[1]];
             if th.refine_max_shift > 0.0 {
@@ -131,6 +138,7 @@ impl State {
             // a window correction next to an occluder is the least trustworthy part.
             self.v = w;
             self.p = q;
+            self.blind = 0.0;
             self.visible = inside(q[0], q[1], wd, ht);
             if self.visible {
                 self.drift += 0.5 * e;
@@ -141,6 +149,9 @@ impl State {
         }
         self.visible = false;
         let m = if agrees { w } else { self.v };
+        if !agrees {
+            self.blind += (m[0] * m[0] + m[1] * m[1]).sqrt();
+        }
         self.p = [self.p[0] + m[0], self.p[1] + m[1]];
         self.v = m;
         if !inside(self.p[0], self.p[1], wd, ht) {

@@ -438,3 +438,27 @@ fn hidden_points_are_re_identified_only_where_flow_moves_with_them() {
     assert_eq!(vis(1), [true, true, false, false, false, false]);
     assert!((at(&tr, 5, 1).0[0] - 45.0).abs() < 1e-4);
 }
+
+#[test]
+fn points_extrapolated_far_while_hidden_are_not_re_identified() {
+    // A point moving by (8, 0) stops on pair 1 (the backward flow contradicts), then the
+    // flow stands still for `blind` pairs (it no longer moves with the point, which keeps
+    // its own velocity, unbacked by any flow), then moves by (8, 0) again. After 3 such steps
+    // (24 px) the point is re-identified; after 9 (72 px > `resume_max_blind`) its position
+    // is a guess that the velocity test alone cannot confirm, and it stays hidden.
+    let (w, h) = (260, 20);
+    let run = |blind: usize| {
+        let t_len = blind + 5;
+        let fw: Vec<Flow> =
+            (0..t_len - 1).map(|t| uniform(w, h, if (2..2 + blind).contains(&t) { [0.0, 0.0] } else { [8.0, 0.0] })).collect();
+        let mut bw: Vec<Flow> =
+            fw.iter().map(|f| Flow { width: w, height: h, uv: f.uv.iter().map(|v| -v).collect() }).collect();
+        bw[1] = uniform(w, h, [3.0, 3.0]);
+        let rel: Vec<_> = fw.iter().zip(&bw).map(|(f, b)| reliability(f, b).unwrap()).collect();
+        let tr = follow_queries(&flat(w, h, t_len), &fw, &bw, &rel, &[[10.0f32, 10.0, 0.0]]).unwrap();
+        (0..t_len).map(|t| at(&tr, t, 0).1).collect::<Vec<_>>()
+    };
+    assert!(TrackOptions::default().thresholds.resume_max_blind < 72.0);
+    assert_eq!(run(3), [true, true, false, false, false, false, true, true]);
+    assert_eq!(run(9), [vec![true, true], vec![false; 12]].concat());
+}
