@@ -23,38 +23,13 @@ struct Params {
 
 const UNRELIABLE: f32 = -1.0;
 
-fn finite2(v: vec2<f32>) -> bool {
-    return is_finite(v.x) && is_finite(v.y);
-}
-
-// Left pixel, right pixel and the right one's weight along an axis of n pixels
-// (`sample::axis`): clamped to the outer half-pixel band, extrapolating the edge pair there.
-struct Axis {
-    i0: u32,
-    i1: u32,
-    t: f32,
-}
-
-fn axis(x: f32, n: u32) -> Axis {
-    if (n == 1u) {
-        return Axis(0u, 0u, 0.0);
-    }
-    let xc = min(max(x, -0.5), f32(n) - 0.5);
-    let x0 = min(u32(max(xc, 0.0)), n - 2u);
-    return Axis(x0, x0 + 1u, xc - f32(x0));
-}
+// Sampling helpers: `chain_sampling.wgsl`.
 
 // `sample::bilinear` of flow b.
 fn sample_b(x: f32, y: f32) -> vec2<f32> {
     let ax = axis(x, p.w);
     let ay = axis(y, p.h);
-    let f00 = b[ay.i0 * p.w + ax.i0];
-    let f10 = b[ay.i0 * p.w + ax.i1];
-    let f01 = b[ay.i1 * p.w + ax.i0];
-    let f11 = b[ay.i1 * p.w + ax.i1];
-    let top = (1.0 - ax.t) * f00 + ax.t * f10;
-    let bottom = (1.0 - ax.t) * f01 + ax.t * f11;
-    return (1.0 - ay.t) * top + ay.t * bottom;
+    return bilinear_of(ax, ay, b[ay.i0 * p.w + ax.i0], b[ay.i0 * p.w + ax.i1], b[ay.i1 * p.w + ax.i0], b[ay.i1 * p.w + ax.i1]);
 }
 
 @compute @workgroup_size(8, 8)
@@ -87,11 +62,8 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
         return;
     }
     let bv = sample_b(f32(x) + f.x, f32(y) + f.y);
-    let du = f.x + bv.x;
-    let dv = f.y + bv.y;
-    let e = du * du + dv * dv;
-    let norms = (f.x * f.x + f.y * f.y) + (bv.x * bv.x + bv.y * bv.y);
-    if (finite2(bv) && is_finite(e) && e < p.fb_rel * norms + p.fb_abs) {
+    let e = consistent(f, bv, p.fb_rel, p.fb_abs);
+    if (finite2(bv) && e >= 0.0) {
         err[i] = e;
     } else {
         err[i] = UNRELIABLE;

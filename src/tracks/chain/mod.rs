@@ -130,15 +130,7 @@ pub fn follow_queries_with(
     let (t_len, width, height) = validate::clip(frames, fw, bw)?;
     validate::reliabilities(rel, t_len - 1, (width, height))?;
     th.validate()?;
-    for (index, q) in queries.iter().enumerate() {
-        let bad = |reason: String| Err(TrackError::BadQuery { index, reason });
-        if !(q[2] >= 0.0 && q[2] <= (t_len - 1) as f32 && q[2].fract() == 0.0) {
-            return bad(format!("frame {} is not an integer in 0..={}", q[2], t_len - 1));
-        }
-        if !sample::inside(q[0], q[1], width, height) {
-            return bad(format!("({}, {}) is outside the {width}x{height} image", q[0], q[1]));
-        }
-    }
+    validate::queries(queries, t_len, width, height)?;
     let chain = Chain { frames, fw, bw, rel, th };
     let rows =
         par::map(queries.len(), |i| follow(&chain, queries[i][0], queries[i][1], queries[i][2] as usize));

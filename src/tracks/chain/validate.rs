@@ -99,3 +99,18 @@ pub(crate) fn reliabilities(
     }
     Ok(())
 }
+
+/// Query points `[x, y, t]`: t an integer frame index of a `frames`-long clip, (x, y) inside
+/// the image.
+pub(crate) fn queries(queries: &[[f32; 3]], frames: usize, width: usize, height: usize) -> Result<(), TrackError> {
+    for (index, q) in queries.iter().enumerate() {
+        let bad = |reason: String| Err(TrackError::BadQuery { index, reason });
+        if !(q[2] >= 0.0 && q[2] <= (frames - 1) as f32 && q[2].fract() == 0.0) {
+            return bad(format!("frame {} is not an integer in 0..={}", q[2], frames - 1));
+        }
+        if !super::sample::inside(q[0], q[1], width, height) {
+            return bad(format!("({}, {}) is outside the {width}x{height} image", q[0], q[1]));
+        }
+    }
+    Ok(())
+}

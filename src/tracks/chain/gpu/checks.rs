@@ -3,11 +3,16 @@
 
 use crate::error::Result;
 use crate::synth::detmath::Pcg32;
-use crate::tracks::chain::{reliability_with, Thresholds, UNRELIABLE};
+use super::follow::GpuClip;
+use super::reliability::GpuReliability;
+use crate::synth::random::{random_scene, RandomSceneConfig};
+use crate::synth::render::render;
+use crate::synth::scene::SynthConfig;
+use crate::tracks::chain::{follow_queries_with, reliability_with, Reliability, Thresholds, UNRELIABLE};
 use crate::tracks::dis::gpu::checks::{synthetic_pair, Check};
 use crate::tracks::dis::gpu::{Gpu, GpuFlow};
 use crate::tracks::dis::Dis;
-use crate::tracks::Flow;
+use crate::tracks::{Flow, Gray};
 
 fn upload(gpu: &Gpu, f: &Flow) -> Result<GpuFlow> {
     Ok(GpuFlow { w: f.width, h: f.height, buf: gpu.upload("flow", &f.uv)? })
@@ -94,7 +99,106 @@ pub async fn reliability(gpu: Gpu) -> Result<Vec<Check>> {
     ])
 }
 
+/// A rendered clip (odd size, moving layers, occlusion) with CPU DIS flows and reliability
+/// maps, the inputs both followers share.
+fn follow_clip(w: usize, h: usize, frames: usize, seed: u64) -> (Vec<Gray>, Vec<Flow>, Vec<Flow>, Vec<Reliability>) {
+    let rc = RandomSceneConfig {
+        cfg: SynthConfig { width: w, height: h, frames, n_tracks: 8, noise: 1.0 },
+        ..RandomSceneConfig::default()
+    };
+    let clip = render(&random_scene(seed, &rc));
+    let grays: Vec<Gray> = (0..frames).map(|t| Gray { width: w, height: h, data: clip.gray(t) }).collect();
+    let mut dis = Dis::new(Default::default());
+    let (fw, bw): (Vec<Flow>, Vec<Flow>) = grays.windows(2).map(|p| dis.flow_pair(&p[0], &p[1])).unzip();
+    let th = Thresholds::default();
+    let mut rel: Vec<Reliability> =
+        fw.iter().zip(&bw).map(|(f, b)| reliability_with(f, b, &th).expect("same-size flows")).collect();
+    // A band of columns unreliable for two pairs (both directions): points there stop, are
+    // extrapolated, and resume or not, so the hidden-point rules are exercised too.
+    for r in rel.iter_mut().skip(1).take(2) {
+        for y in 0..h {
+            for x in w / 3..w / 2 {
+                r.fw_err[y * w + x] = UNRELIABLE;
+                r.bw_err[y * w + x] = UNRELIABLE;
+            }
+        }
+    }
+    (grays, fw, bw, rel)
+}
+
+/// Following query points (grid points at several query frames, points in the outer half
+/// pixel) through rendered clips, with and without window refinement, against
+/// `follow_queries_with` on the same flows and maps.
+pub async fn follow(gpu: Gpu) -> Result<Vec<Check>> {
+    let (mut flips, mut off, mut conf_off, mut both, mut total, mut hidden) = (0usize, 0usize, 0usize, 0usize, 0usize, 0usize);
+    let (mut refined_moves, mut resumed) = (0usize, 0usize);
+    for (w, h, frames, seed) in [(61, 47, 7, 3), (37, 29, 5, 8)] {
+        let (grays, fw, bw, rel) = follow_clip(w, h, frames, seed);
+        let mut queries = Vec::new();
+        for q in [0, frames / 2, frames - 1] {
+            for y in (1..h).step_by(3) {
+                for x in (2..w).step_by(3) {
+                    queries.push([x as f32 + 0.25, y as f32 - 0.4, q as f32]);
+                }
+            }
+            queries.push([-0.5, 0.0, q as f32]);
+            queries.push([w as f32 - 0.51, h as f32 - 0.51, q as f32]);
+        }
+        let handles = grays.iter().map(|g| gpu.upload("frame", &g.data)).collect::<Result<Vec<_>>>()?;
+        let gfw = fw.iter().map(|f| upload(&gpu, f)).collect::<Result<Vec<_>>>()?;
+        let gbw = bw.iter().map(|f| upload(&gpu, f)).collect::<Result<Vec<_>>>()?;
+        let grel = rel
+            .iter()
+            .map(|r| {
+                Ok(GpuReliability { w, h, fw_err: gpu.upload("map", &r.fw_err)?, bw_err: gpu.upload("map", &r.bw_err)? })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let clip = GpuClip { w, h, frames: &handles, fw: &gfw, bw: &gbw, rel: &grel };
+        for refine in [true, false] {
+            let th = Thresholds { refine_max_shift: if refine { 3.0 } else { 0.0 }, ..Default::default() };
+            let cpu = follow_queries_with(&grays, &fw, &bw, &rel, &queries, &th)
+                .map_err(|e| crate::error::SegmoError::BadInput(e.to_string()))?;
+            let got = super::follow::follow(&gpu, &clip, &queries, &th)?.read(&gpu, w, h, &queries).await?;
+            if refine {
+                let plain = follow_queries_with(&grays, &fw, &bw, &rel, &queries, &Thresholds { refine_max_shift: 0.0, ..th.clone() })
+                    .map_err(|e| crate::error::SegmoError::BadInput(e.to_string()))?;
+                refined_moves += plain.xy.iter().zip(&cpu.xy).filter(|(a, b)| (a[0] - b[0]).abs() + (a[1] - b[1]).abs() > 0.01).count();
+            }
+            // Tracks hidden at some frame after their query frame and visible again later.
+            for j in 0..cpu.n {
+                let q = cpu.query_frame[j] as usize;
+                let vis: Vec<bool> = (q..frames).map(|t| cpu.visible[t * cpu.n + j]).collect();
+                resumed += vis.windows(2).any(|p| !p[0] && p[1]) as usize;
+            }
+            for i in 0..cpu.xy.len() {
+                total += 1;
+                hidden += !cpu.visible[i] as usize;
+                if cpu.visible[i] != got.visible[i] {
+                    flips += 1;
+                    continue;
+                }
+                let (c, g) = (cpu.xy[i], got.xy[i]);
+                let d = ((c[0] - g[0]) as f64).hypot((c[1] - g[1]) as f64);
+                both += 1;
+                off += !(d <= 1e-3) as usize;
+                conf_off += !((cpu.confidence[i] - got.confidence[i]).abs() <= 1e-4) as usize;
+            }
+        }
+    }
+    Ok(vec![
+        Check::new(format!("follow visibility flips ({total} points)"), flips as f64 / total as f64, 5e-3),
+        Check::new("follow positions off by > 1e-3 px (fraction)", off as f64 / both.max(1) as f64, 1e-2),
+        Check::new("follow confidences off by > 1e-4 (fraction)", conf_off as f64 / both.max(1) as f64, 1e-2),
+        // The clips must exercise hiding and refinement, or agreement proves little.
+        Check::new("follow |hidden fraction - 0.5|", (hidden as f64 / total as f64 - 0.5).abs(), 0.45),
+        Check::new("follow: tracks re-identified after hiding (minus)", -(resumed as f64), -10.0),
+        Check::new("follow: points moved by refinement (fraction, minus)", -(refined_moves as f64 / total as f64), -0.05),
+    ])
+}
+
 /// Every check of this module.
 pub async fn all(gpu: Gpu) -> Result<Vec<Check>> {
-    reliability(gpu).await
+    let mut checks = reliability(gpu.clone()).await?;
+    checks.extend(follow(gpu).await?);
+    Ok(checks)
 }

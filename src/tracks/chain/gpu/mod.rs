@@ -2,8 +2,9 @@
 //! the GPU flow (`dis::gpu`), each mirroring its CPU step with the same float-op order and
 //! compared with it by [`checks`] natively (lavapipe) and in the browser (Chromium WebGPU).
 //!
-//! So far: the reliability maps. Seeding and following run on the CPU (`chain`); the
-//! follow kernel (one invocation per track and step, window refinement included) is next.
+//! So far: the reliability maps and the following of query points (one invocation per track
+//! and frame step, window refinement included). Seeding and selection run on the CPU.
 
 pub mod checks;
+pub mod follow;
 pub mod reliability;

@@ -7,6 +7,7 @@ use burn::cubecl::server::Handle;
 
 const KERNEL: &str = concat!(
     include_str!("../../../../shaders/dis_sampling.wgsl"),
+    include_str!("../../../../shaders/chain_sampling.wgsl"),
     include_str!("../../../../shaders/chain_reliability.wgsl")
 );
 
