@@ -1,6 +1,6 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! Frames beyond the GPU's buffer limits: the GPU flow refuses them with a typed error, and
-//! the clip-level flow goes to the CPU path instead of failing. A test binary of its own
+//! the clip-level flow and the whole tracker go to the CPU path instead of failing. A test binary of its own
 //! because it shrinks the process-wide limits.
 
 use segmo::tracks::dis::gpu::GpuDis;
@@ -43,4 +43,13 @@ fn over_limit_frames_fall_back_to_the_cpu_path() {
         assert_eq!(fw[i], f, "forward flow {i} is the CPU path's");
         assert_eq!(bw[i], b, "backward flow {i} is the CPU path's");
     }
+    // The whole tracker likewise.
+    let rgba: Vec<Vec<u8>> = g
+        .iter()
+        .map(|f| f.data.iter().flat_map(|v| { let b = (v * 255.0).round() as u8; [b, b, b, 255] }).collect())
+        .collect();
+    let clip = segmo::Clip::new(64, 48, rgba).unwrap();
+    let cfg = segmo::tracks::TrackerConfig::default();
+    let on_gpu = segmo::tracks::track_clip_on(&clip, &cfg, &dev, |_, _| {}).expect("CPU fallback");
+    assert_eq!(on_gpu, segmo::tracks::track_clip(&clip, &cfg, |_, _| {}).unwrap());
 }

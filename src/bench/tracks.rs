@@ -12,8 +12,12 @@ use crate::error::{Result, SegmoError};
 use crate::synth::{self, RandomSceneConfig, SynthClip, SynthConfig};
 use crate::device::ComputeDevice;
 use crate::tracks::dis::{Dis, DisParams};
-use crate::tracks::pipeline::clip_flows;
-use crate::tracks::quality::{score_flows, CaseScore};
+use crate::tracks::chain::gpu::build::build_tracks_gpu;
+use crate::tracks::chain::gpu::follow::{follow, GpuClip};
+use crate::tracks::chain::gpu::reliability::reliability;
+use crate::tracks::dis::gpu::{GpuDis, GpuFlow};
+use crate::tracks::quality::{self, score_flows, CaseScore};
+use burn::cubecl::server::Handle;
 use crate::tracks::{build_tracks, Flow, Gray, TrackOptions};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -38,12 +42,15 @@ pub struct Options {
     pub gpu_pairs: usize,
 }
 
-/// The WGSL flow kernels: suite quality (means over cases) and speed.
+/// The WGSL kernels: suite quality (means over cases) and speed.
 pub struct GpuRow {
     pub device: String,
     /// delta_avg, OA, AJ, EPE.
     pub quality: (f64, f64, f64, f64),
+    /// Forward and backward flow of a pair, on the GPU (not read back).
     pub pair_ms: f64,
+    /// The trajectory builder per frame (reliability maps and following on the GPU).
+    pub track_ms: f64,
     pub pairs: usize,
 }
 
@@ -199,30 +206,62 @@ fn gpu_row(
     opts: &Options,
     progress: &mut impl FnMut(&str),
 ) -> Result<GpuRow> {
-    let params = DisParams::medium();
+    let dis = GpuDis::new(&dev.device, DisParams::medium())?;
+    let gpu = dis.gpu();
+    // Flows of a clip, kept on the GPU, and its frames there too.
+    let on_gpu = |g: &[Gray]| -> Result<(Vec<Handle>, Vec<GpuFlow>, Vec<GpuFlow>)> {
+        let (mut fw, mut bw) = (Vec::new(), Vec::new());
+        let mut frames = vec![gpu.upload("frame", &g[0].data)?];
+        let mut prev = dis.pyramid(&g[0])?;
+        for frame in &g[1..] {
+            let next = dis.pyramid(frame)?;
+            fw.push(dis.flow_between(&prev, &next)?);
+            bw.push(dis.flow_between(&next, &prev)?);
+            frames.push(gpu.upload("frame", &frame.data)?);
+            prev = next;
+        }
+        Ok((frames, fw, bw))
+    };
+    let th = TrackOptions::default().thresholds;
     let mut scores = Vec::new();
     for clip in suite {
         progress(&format!("GPU quality: {}", clip.name));
         let grays: Vec<Gray> = gray8(clip).iter().map(|g| to_gray(clip.width, clip.height, g)).collect();
-        let (fw, bw) = clip_flows(&grays, &params, dev, |_, _| {})?;
-        scores.push(score_flows(clip, &fw, &bw)?);
+        let (frames, fw, bw) = on_gpu(&grays)?;
+        let rel = fw.iter().zip(&bw).map(|(f, b)| reliability(gpu, f, b, &th)).collect::<Result<Vec<_>>>()?;
+        let gclip = GpuClip { w: clip.width, h: clip.height, frames: &frames, fw: &fw, bw: &bw, rel: &rel };
+        let queries = quality::queries(clip);
+        let pred = follow(gpu, &gclip, &queries, &th)?.read_blocking(gpu, clip.width, clip.height, &queries)?;
+        let fw_cpu = fw.iter().map(|f| dis.read_blocking(f)).collect::<Result<Vec<_>>>()?;
+        scores.push(quality::score_tracks(clip, &fw_cpu, &pred));
     }
     let pairs = opts.gpu_pairs.clamp(1, speed_grays.len() - 1);
     let frames = &speed_grays[..pairs + 1];
-    let mut times = Vec::new();
+    let (mut flow_ms, mut track_ms) = (Vec::new(), Vec::new());
     for rep in 0..=opts.reps.max(1) {
         progress(&format!("GPU speed, pass {rep}"));
         let start = Instant::now();
-        drop(std::hint::black_box(clip_flows(frames, &params, dev, |_, _| {})?));
+        let (handles, fw, bw) = on_gpu(frames)?;
+        // Reading one value waits for the queued flow kernels.
+        gpu.read_blocking(&bw[pairs - 1].buf, 1)?;
+        let flow_t = start.elapsed().as_secs_f64() * 1e3 / pairs as f64;
+        let start = Instant::now();
+        drop(std::hint::black_box(build_tracks_gpu(gpu, frames, &handles, &fw, &bw, &TrackOptions::default())?));
+        let track_t = start.elapsed().as_secs_f64() * 1e3 / frames.len() as f64;
         if rep > 0 {
-            times.push(start.elapsed().as_secs_f64() * 1e3 / pairs as f64);
+            flow_ms.push(flow_t);
+            track_ms.push(track_t);
         }
     }
-    times.sort_by(f64::total_cmp);
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
     Ok(GpuRow {
         device: dev.info.to_string(),
         quality: crate::tracks::quality::mean(&scores),
-        pair_ms: times[times.len() / 2],
+        pair_ms: median(flow_ms),
+        track_ms: median(track_ms),
         pairs,
     })
 }
@@ -412,19 +451,20 @@ pub fn table(r: &Report) -> String {
         Some(g) => {
             let (d, oa, aj, epe) = g.quality;
             let _ = writeln!(s);
-            let _ = writeln!(s, "WGSL flow kernels on {} (same chaining on the CPU)", g.device);
+            let _ = writeln!(s, "WGSL kernels on {} (flow, reliability maps, following)", g.device);
             let _ = writeln!(s, "suite mean: delta {d:.3}, OA {oa:.3}, AJ {aj:.3}, EPE {epe:.3}");
             let cv = r.speed.get(1).and_then(|row| row.opencv_ms);
             let ratio = cv.map_or("-".to_string(), |v| format!("{:.2}x", g.pair_ms / v));
             let _ = writeln!(
                 s,
-                "{:<26} {:>10.1} {:>10} {:>8}   ({} pairs, read back included)",
+                "{:<26} {:>10.1} {:>10} {:>8}   ({} pairs)",
                 "flow, fwd+bwd (ms/pair)",
                 g.pair_ms,
                 cv.map_or("-".to_string(), |v| format!("{v:.1}")),
                 ratio,
                 g.pairs
             );
+            let _ = writeln!(s, "{:<26} {:>10.1} {:>10} {:>8}   ({} frames)", "tracking (ms/frame)", g.track_ms, "-", "-", g.pairs + 1);
         }
         None => {
             let _ = writeln!(s, "GPU: no adapter, no GPU rows.");

@@ -1,10 +1,13 @@
-//! A clip in, tracks out: grey frames, forward and backward DIS flow for every frame pair
-//! (CPU, or WGSL kernels on a GPU device), then the trajectory builder (CPU).
+//! A clip in, tracks out: grey frames, forward and backward DIS flow for every frame pair,
+//! then the trajectory builder; on a GPU device both as WGSL kernels, else on the CPU path.
 
+#[cfg(not(target_family = "wasm"))]
 use super::dis::gpu::GpuDis;
 use super::dis::{Dis, DisParams};
 use crate::device::ComputeDevice;
 use super::{build_tracks, Flow, Gray, TrackOptions, Tracks};
+#[cfg(not(target_family = "wasm"))]
+use super::chain::gpu::build::build_tracks_gpu;
 use crate::clip::Clip;
 use crate::error::{Result, SegmoError};
 
@@ -26,13 +29,15 @@ pub fn track_clip(clip: &Clip, cfg: &TrackerConfig, progress: impl FnMut(usize, 
     track_clip_on(clip, cfg, &ComputeDevice::cpu(), progress)
 }
 
-/// Tracks of a clip with the optical flow on `dev` (WGSL kernels on a GPU device, the CPU
-/// path otherwise); the same algorithm, so the tracks differ by rounding only.
+/// Tracks of a clip on `dev`: on a GPU device (natively) the optical flow, the reliability
+/// maps and the following run as WGSL kernels, seeding and selection on the CPU; otherwise
+/// all on the CPU path. The same algorithm, so the tracks differ by rounding only. Frames
+/// beyond the adapter's buffer limits go to the CPU path (logged).
 pub fn track_clip_on(
     clip: &Clip,
     cfg: &TrackerConfig,
     dev: &ComputeDevice,
-    progress: impl FnMut(usize, usize),
+    #[cfg_attr(target_family = "wasm", allow(unused_mut))] mut progress: impl FnMut(usize, usize),
 ) -> Result<Tracks> {
     if clip.len() < 2 {
         return Err(SegmoError::BadInput(format!(
@@ -41,8 +46,51 @@ pub fn track_clip_on(
         )));
     }
     let g = grays(clip);
-    let (fw, bw) = clip_flows(&g, &cfg.flow, dev, progress)?;
+    if dev.is_gpu() {
+        #[cfg(target_family = "wasm")]
+        return Err(SegmoError::Gpu(
+            "blocking GPU tracking is native only; in the browser use the async kernels (GpuDis, chain::gpu::follow)".into(),
+        ));
+        #[cfg(not(target_family = "wasm"))]
+        match gpu_tracks(&g, cfg, dev, &mut progress) {
+            // Frames too big for the adapter's buffers: the CPU path has no such limit.
+            Err(SegmoError::OverLimits { what, requested, limit }) => {
+                log::warn!("point tracking on the CPU path: {what} needs {requested} bytes, the GPU allows {limit}");
+                progress(0, g.len() - 1);
+            }
+            other => return other,
+        }
+    }
+    let (fw, bw) = clip_flows(&g, &cfg.flow, &ComputeDevice::cpu(), progress)?;
     Ok(build_tracks(&g, &fw, &bw, &cfg.tracks)?)
+}
+
+/// Flow, reliability and following on the GPU (seeding and selection on the CPU): flows stay
+/// on the GPU for the trajectory builder.
+#[cfg(not(target_family = "wasm"))]
+fn gpu_tracks(
+    g: &[Gray],
+    cfg: &TrackerConfig,
+    dev: &ComputeDevice,
+    progress: &mut impl FnMut(usize, usize),
+) -> Result<Tracks> {
+    let pairs = g.len() - 1;
+    let dis = GpuDis::new(&dev.device, cfg.flow.clone())?;
+    crate::gpu::guarded(|| {
+        let (mut fw, mut bw) = (Vec::with_capacity(pairs), Vec::with_capacity(pairs));
+        let mut frames = Vec::with_capacity(g.len());
+        let mut prev = dis.pyramid(&g[0])?;
+        frames.push(dis.gpu().upload("frame", &g[0].data)?);
+        for (i, frame) in g[1..].iter().enumerate() {
+            let next = dis.pyramid(frame)?;
+            fw.push(dis.flow_between(&prev, &next)?);
+            bw.push(dis.flow_between(&next, &prev)?);
+            frames.push(dis.gpu().upload("frame", &frame.data)?);
+            prev = next;
+            progress(i + 1, pairs);
+        }
+        build_tracks_gpu(dis.gpu(), g, &frames, &fw, &bw, &cfg.tracks)
+    })
 }
 
 /// Forward and backward flow of every consecutive frame pair, on `dev`. On a GPU each frame's

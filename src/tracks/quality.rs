@@ -7,7 +7,7 @@
 //! through flows read from disk) are scored by one piece of code.
 
 use super::chain::{follow_queries, reliability};
-use super::{Flow, Gray, TrackError};
+use super::{Flow, Gray, TrackError, Tracks};
 use crate::eval::tapvid::{flow_epe, tapvid_metrics, QueryMode, TapVidMetrics};
 use crate::synth::SynthClip;
 
@@ -29,19 +29,30 @@ pub fn grays(clip: &SynthClip) -> Vec<Gray> {
         .collect()
 }
 
-/// Scores given forward (`fw[t]`: t -> t+1) and backward (`bw[t]`: t+1 -> t) flows of a case.
+/// Scores given forward (`fw[t]`: t -> t+1) and backward (`bw[t]`: t+1 -> t) flows of a case,
+/// chained by the CPU trajectory builder.
 pub fn score_flows(clip: &SynthClip, fw: &[Flow], bw: &[Flow]) -> Result<CaseScore, TrackError> {
     let rel = fw.iter().zip(bw).map(|(f, b)| reliability(f, b)).collect::<Result<Vec<_>, _>>()?;
+    let pred = follow_queries(&grays(clip), fw, bw, &rel, &queries(clip))?;
+    Ok(score_tracks(clip, fw, &pred))
+}
+
+/// The case's TAP-Vid queries `[x, y, t]`, one per ground-truth track.
+pub fn queries(clip: &SynthClip) -> Vec<[f32; 3]> {
     let gt = &clip.tracks.tracks;
-    let queries: Vec<[f32; 3]> = (0..gt.n)
+    (0..gt.n)
         .map(|j| {
             let q = gt.query_frame[j] as usize;
             let [x, y] = gt.xy[q * gt.n + j];
             [x, y, q as f32]
         })
-        .collect();
-    let pred = follow_queries(&grays(clip), fw, bw, &rel, &queries)?;
-    let tapvid = tapvid_metrics(gt, &pred, QueryMode::Strided);
+        .collect()
+}
+
+/// Scores tracks `pred` of the case's [`queries`] (track j = query j) and the forward flows
+/// `fw` they came from.
+pub fn score_tracks(clip: &SynthClip, fw: &[Flow], pred: &Tracks) -> CaseScore {
+    let tapvid = tapvid_metrics(&clip.tracks.tracks, pred, QueryMode::Strided);
     let pairs = fw.len().max(1) as f64;
     let (mut noc, mut all) = (0.0, 0.0);
     for (t, f) in fw.iter().enumerate() {
@@ -52,7 +63,7 @@ pub fn score_flows(clip: &SynthClip, fw: &[Flow], bw: &[Flow]) -> Result<CaseSco
         }
         all += e.all;
     }
-    Ok(CaseScore { name: clip.name.clone(), tapvid, epe_noc: noc / pairs, epe_all: all / pairs })
+    CaseScore { name: clip.name.clone(), tapvid, epe_noc: noc / pairs, epe_all: all / pairs }
 }
 
 /// Computes each pair's flows with `flow_pair(a, b) -> (a->b, b->a)` and scores them.

@@ -2,4 +2,5 @@
 //! One test binary: each links all of segmo, so fewer is faster.
 
 mod dis_flow;
+mod gpu_pipeline;
 mod pairs;

@@ -19,16 +19,17 @@
 //!    flows and backward with the backward flows (bilinear flow at its sub-pixel position)
 //!    while its nearest pixel is reliable and it stays in the image; each step's position is
 //!    corrected by matching the point's 7x7 window at full resolution (`refine`). Kernel: one
-//!    invocation per track per frame step.
+//!    invocation per track per frame step (`gpu::follow`, `shaders/chain_follow.wgsl`;
+//!    identical to this code on lavapipe).
 //! 4. **Selection** (`select`): drop tracks visible in fewer than 2 frames, then a
 //!    deterministic stratified sample of at most `max_tracks`. CPU (tiny), fed by a per-track
 //!    visible count.
 //!
-//! Data flow on the CPU: seeding at query frame q needs the positions at q of all tracks from
-//! earlier query frames, so query frames are handled in order and each one's new tracks are
-//! followed to the clip's ends before the next; the GPU's single forward sweep (at t: seed
-//! if t is a query frame, then step every track seeded so far, visible or not, t -> t+1)
-//! followed by one backward sweep computes the same, since tracks never interact.
+//! Data flow: seeding at query frame q needs the positions at q of all tracks from earlier
+//! query frames, so query frames are handled in order and each one's new tracks are followed
+//! to the clip's ends before the next ([`drive`], shared by this builder and the GPU's
+//! `gpu::build`, which follows each batch in one forward and one backward sweep of
+//! dispatches and reads it back).
 //!
 //! Comparing a GPU port with this reference: masks, seeds and visibility should agree
 //! exactly on inputs away from thresholds; positions to ~1e-4 px, because WGSL allows
@@ -53,7 +54,7 @@ mod sample;
 pub(crate) mod seed;
 pub(crate) mod select;
 mod texture;
-mod validate;
+pub(crate) mod validate;
 
 #[cfg(test)]
 mod tests;
@@ -78,17 +79,37 @@ pub fn build_tracks(
     let th = &opts.thresholds;
     let rel = all_reliabilities(fw, bw, th);
     let chain = Chain { frames, fw, bw, rel: &rel, th };
+    drive(frames, opts, |seeds, q| Ok::<_, TrackError>(par::map(seeds.len(), |i| follow(&chain, seeds[i][0], seeds[i][1], q))))
+        .map(|rows| finish(t_len, width, height, opts, rows))
+}
+
+/// Every track the query-frame loop produced, with its seed.
+pub(crate) struct Followed {
+    rows: Vec<Row>,
+    cands: Vec<select::Candidate>,
+}
+
+/// The query-frame loop of both builders (this CPU one and `gpu::build`): at each query frame
+/// the seeds where no earlier track is visible, then `follow_batch(seeds, q)` follows them
+/// through the whole clip (one `Row` per seed, in order).
+pub(crate) fn drive<E>(
+    frames: &[Gray],
+    opts: &TrackOptions,
+    mut follow_batch: impl FnMut(&[[f32; 2]], usize) -> Result<Vec<Row>, E>,
+) -> Result<Followed, E> {
+    let (width, height) = (frames[0].width, frames[0].height);
+    let th = &opts.thresholds;
     let stride = opts.grid_stride.unwrap_or_else(|| default_grid_stride(width, height));
     let grid = seed::Grid::new(width, height, stride);
-
     let mut rows: Vec<Row> = Vec::new();
     let mut cands: Vec<select::Candidate> = Vec::new();
-    for q in (0..t_len).step_by(opts.query_every) {
+    for q in (0..frames.len()).step_by(opts.query_every) {
         let live = rows.iter().filter(|r| r.visible[q]).map(|r| r.xy[q]);
         let coverage = grid.coverage(live);
         let texture = texture::Texture::new(&frames[q], th);
         let seeds = grid.seeds(&texture, &coverage, th);
-        let new = par::map(seeds.len(), |i| follow(&chain, seeds[i][0], seeds[i][1], q));
+        let new = follow_batch(&seeds, q)?;
+        assert_eq!(new.len(), seeds.len(), "one row per seed");
         for (s, r) in seeds.iter().zip(&new) {
             cands.push(select::Candidate {
                 query_frame: q as u32,
@@ -98,10 +119,28 @@ pub fn build_tracks(
         }
         rows.extend(new);
     }
-    let keep = select::select(&cands, opts.max_tracks, opts.seed, 8 * stride);
-    let query: Vec<u32> = keep.iter().map(|&i| cands[i].query_frame).collect();
-    let kept: Vec<&Row> = keep.iter().map(|&i| &rows[i]).collect();
-    Ok(assemble(t_len, width, height, &kept, query))
+    Ok(Followed { rows, cands })
+}
+
+/// Selection and layout of what [`drive`] followed.
+pub(crate) fn finish(t_len: usize, width: usize, height: usize, opts: &TrackOptions, f: Followed) -> Tracks {
+    let stride = opts.grid_stride.unwrap_or_else(|| default_grid_stride(width, height));
+    let keep = select::select(&f.cands, opts.max_tracks, opts.seed, 8 * stride);
+    let query: Vec<u32> = keep.iter().map(|&i| f.cands[i].query_frame).collect();
+    let kept: Vec<&Row> = keep.iter().map(|&i| &f.rows[i]).collect();
+    assemble(t_len, width, height, &kept, query)
+}
+
+/// Frame-major `Tracks` of one query frame's batch back to per-track rows.
+#[cfg(not(target_family = "wasm"))]
+pub(crate) fn rows_of(t: &Tracks) -> Vec<Row> {
+    (0..t.n)
+        .map(|j| Row {
+            xy: (0..t.frames).map(|f| t.xy[f * t.n + j]).collect(),
+            visible: (0..t.frames).map(|f| t.visible[f * t.n + j]).collect(),
+            confidence: (0..t.frames).map(|f| t.confidence[f * t.n + j]).collect(),
+        })
+        .collect()
 }
 
 /// Follows arbitrary query points `[x, y, t]` (t an integer frame index; the point must be

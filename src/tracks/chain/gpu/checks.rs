@@ -5,11 +5,8 @@ use crate::error::Result;
 use crate::synth::detmath::Pcg32;
 use super::follow::GpuClip;
 use super::reliability::GpuReliability;
-use crate::synth::random::{random_scene, RandomSceneConfig};
-use crate::synth::render::render;
-use crate::synth::scene::SynthConfig;
 use crate::tracks::chain::{follow_queries_with, reliability_with, Reliability, Thresholds, UNRELIABLE};
-use crate::tracks::dis::gpu::checks::{synthetic_pair, Check};
+use crate::tracks::dis::gpu::checks::{synthetic_clip, synthetic_pair, Check};
 use crate::tracks::dis::gpu::{Gpu, GpuFlow};
 use crate::tracks::dis::Dis;
 use crate::tracks::{Flow, Gray};
@@ -102,12 +99,7 @@ pub async fn reliability(gpu: Gpu) -> Result<Vec<Check>> {
 /// A rendered clip (odd size, moving layers, occlusion) with CPU DIS flows and reliability
 /// maps, the inputs both followers share.
 fn follow_clip(w: usize, h: usize, frames: usize, seed: u64) -> (Vec<Gray>, Vec<Flow>, Vec<Flow>, Vec<Reliability>) {
-    let rc = RandomSceneConfig {
-        cfg: SynthConfig { width: w, height: h, frames, n_tracks: 8, noise: 1.0 },
-        ..RandomSceneConfig::default()
-    };
-    let clip = render(&random_scene(seed, &rc));
-    let grays: Vec<Gray> = (0..frames).map(|t| Gray { width: w, height: h, data: clip.gray(t) }).collect();
+    let grays = synthetic_clip(w, h, frames, seed);
     let mut dis = Dis::new(Default::default());
     let (fw, bw): (Vec<Flow>, Vec<Flow>) = grays.windows(2).map(|p| dis.flow_pair(&p[0], &p[1])).unzip();
     let th = Thresholds::default();

@@ -113,8 +113,19 @@ pub fn follow(gpu: &Gpu, clip: &GpuClip, queries: &[[f32; 3]], th: &Thresholds) 
 impl GpuTracks {
     /// Reads the tracks back (waits for the queued work).
     pub async fn read(&self, gpu: &Gpu, w: usize, h: usize, queries: &[[f32; 3]]) -> Result<Tracks> {
+        let raw = gpu.read(&self.out, 4 * self.frames * self.n).await?;
+        Ok(self.unpack(&raw, w, h, queries))
+    }
+
+    /// [`GpuTracks::read`] blocking, natively.
+    #[cfg(not(target_family = "wasm"))]
+    pub fn read_blocking(&self, gpu: &Gpu, w: usize, h: usize, queries: &[[f32; 3]]) -> Result<Tracks> {
+        let raw = gpu.read_blocking(&self.out, 4 * self.frames * self.n)?;
+        Ok(self.unpack(&raw, w, h, queries))
+    }
+
+    fn unpack(&self, raw: &[f32], w: usize, h: usize, queries: &[[f32; 3]]) -> Tracks {
         let m = self.frames * self.n;
-        let raw = gpu.read(&self.out, 4 * m).await?;
         let mut t = Tracks {
             frames: self.frames,
             n: self.n,
@@ -130,7 +141,7 @@ impl GpuTracks {
             t.visible.push(v[2] > 0.5);
             t.confidence.push(v[3]);
         }
-        Ok(t)
+        t
     }
 }
 

@@ -2,9 +2,12 @@
 //! the GPU flow (`dis::gpu`), each mirroring its CPU step with the same float-op order and
 //! compared with it by [`checks`] natively (lavapipe) and in the browser (Chromium WebGPU).
 //!
-//! So far: the reliability maps and the following of query points (one invocation per track
-//! and frame step, window refinement included). Seeding and selection run on the CPU.
+//! The reliability maps and the following of points (one invocation per track and frame
+//! step, window refinement included) run here; seeding and selection stay on the CPU
+//! (`build`, natively; the browser's builder needs an async query-frame loop).
 
+#[cfg(not(target_family = "wasm"))]
+pub mod build;
 pub mod checks;
 pub mod follow;
 pub mod reliability;

@@ -154,13 +154,19 @@ pub async fn patches(gpu: Gpu) -> Result<Vec<Check>> {
 
 /// A rendered frame pair (camera and object motion, occlusion) as grey images.
 pub fn synthetic_pair(w: usize, h: usize, seed: u64) -> (Gray, Gray) {
+    let mut c = synthetic_clip(w, h, 2, seed);
+    let b = c.pop().expect("two frames");
+    (c.pop().expect("two frames"), b)
+}
+
+/// A rendered `frames`-long clip of moving layers, as grey frames.
+pub fn synthetic_clip(w: usize, h: usize, frames: usize, seed: u64) -> Vec<Gray> {
     let rc = RandomSceneConfig {
-        cfg: SynthConfig { width: w, height: h, frames: 2, n_tracks: 8, noise: 1.0 },
+        cfg: SynthConfig { width: w, height: h, frames, n_tracks: 8, noise: 1.0 },
         ..RandomSceneConfig::default()
     };
     let clip = render(&random_scene(seed, &rc));
-    let g = |t| Gray { width: w, height: h, data: clip.gray(t) };
-    (g(0), g(1))
+    (0..frames).map(|t| Gray { width: w, height: h, data: clip.gray(t) }).collect()
 }
 
 /// The top-left w x h of a grey frame as a DIS plane (intensities x 255).
