@@ -89,37 +89,72 @@ pub(crate) struct Followed {
     cands: Vec<select::Candidate>,
 }
 
-/// The query-frame loop of both builders (this CPU one and `gpu::build`): at each query frame
-/// the seeds where no earlier track is visible, then `follow_batch(seeds, q)` follows them
-/// through the whole clip (one `Row` per seed, in order).
+/// The query-frame loop of both builders (this CPU one and `gpu::build`), one step at a time
+/// so that a caller can follow each batch synchronously or with `.await`: at each query frame
+/// the seeds where no earlier track is visible ([`Driver::next_batch`]), which the caller
+/// follows through the whole clip and hands back ([`Driver::accept`]).
+pub(crate) struct Driver<'a> {
+    frames: &'a [Gray],
+    th: &'a Thresholds,
+    grid: seed::Grid,
+    every: usize,
+    next_q: usize,
+    done: Followed,
+}
+
+impl<'a> Driver<'a> {
+    pub(crate) fn new(frames: &'a [Gray], opts: &'a TrackOptions) -> Self {
+        let (width, height) = (frames[0].width, frames[0].height);
+        let stride = opts.grid_stride.unwrap_or_else(|| default_grid_stride(width, height));
+        Driver {
+            frames,
+            th: &opts.thresholds,
+            grid: seed::Grid::new(width, height, stride),
+            every: opts.query_every,
+            next_q: 0,
+            done: Followed { rows: Vec::new(), cands: Vec::new() },
+        }
+    }
+
+    /// The next query frame and its seeds; None after the last query frame.
+    pub(crate) fn next_batch(&mut self) -> Option<(usize, Vec<[f32; 2]>)> {
+        let q = self.next_q;
+        if q >= self.frames.len() {
+            return None;
+        }
+        self.next_q += self.every;
+        let live = self.done.rows.iter().filter(|r| r.visible[q]).map(|r| r.xy[q]);
+        let coverage = self.grid.coverage(live);
+        let texture = texture::Texture::new(&self.frames[q], self.th);
+        Some((q, self.grid.seeds(&texture, &coverage, self.th)))
+    }
+
+    /// The tracks of a batch's seeds (one row per seed, in order).
+    pub(crate) fn accept(&mut self, q: usize, seeds: &[[f32; 2]], rows: Vec<Row>) {
+        assert_eq!(rows.len(), seeds.len(), "one row per seed");
+        for (s, r) in seeds.iter().zip(&rows) {
+            self.done.cands.push(select::Candidate { query_frame: q as u32, seed_xy: *s, visible_frames: r.visible_count() });
+        }
+        self.done.rows.extend(rows);
+    }
+
+    pub(crate) fn finish(self) -> Followed {
+        self.done
+    }
+}
+
+/// [`Driver`]'s loop with a synchronous `follow_batch(seeds, q)`.
 pub(crate) fn drive<E>(
     frames: &[Gray],
     opts: &TrackOptions,
     mut follow_batch: impl FnMut(&[[f32; 2]], usize) -> Result<Vec<Row>, E>,
 ) -> Result<Followed, E> {
-    let (width, height) = (frames[0].width, frames[0].height);
-    let th = &opts.thresholds;
-    let stride = opts.grid_stride.unwrap_or_else(|| default_grid_stride(width, height));
-    let grid = seed::Grid::new(width, height, stride);
-    let mut rows: Vec<Row> = Vec::new();
-    let mut cands: Vec<select::Candidate> = Vec::new();
-    for q in (0..frames.len()).step_by(opts.query_every) {
-        let live = rows.iter().filter(|r| r.visible[q]).map(|r| r.xy[q]);
-        let coverage = grid.coverage(live);
-        let texture = texture::Texture::new(&frames[q], th);
-        let seeds = grid.seeds(&texture, &coverage, th);
-        let new = follow_batch(&seeds, q)?;
-        assert_eq!(new.len(), seeds.len(), "one row per seed");
-        for (s, r) in seeds.iter().zip(&new) {
-            cands.push(select::Candidate {
-                query_frame: q as u32,
-                seed_xy: *s,
-                visible_frames: r.visible_count(),
-            });
-        }
-        rows.extend(new);
+    let mut d = Driver::new(frames, opts);
+    while let Some((q, seeds)) = d.next_batch() {
+        let rows = follow_batch(&seeds, q)?;
+        d.accept(q, &seeds, rows);
     }
-    Ok(Followed { rows, cands })
+    Ok(d.finish())
 }
 
 /// Selection and layout of what [`drive`] followed.
@@ -132,7 +167,6 @@ pub(crate) fn finish(t_len: usize, width: usize, height: usize, opts: &TrackOpti
 }
 
 /// Frame-major `Tracks` of one query frame's batch back to per-track rows.
-#[cfg(not(target_family = "wasm"))]
 pub(crate) fn rows_of(t: &Tracks) -> Vec<Row> {
     (0..t.n)
         .map(|j| Row {

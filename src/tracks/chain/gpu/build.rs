@@ -11,21 +11,22 @@
 use super::follow::{follow, GpuClip};
 use super::reliability::{reliability, GpuReliability};
 use crate::error::{Result, SegmoError};
-use crate::tracks::chain::{drive, finish, rows_of, TrackOptions};
+#[cfg(not(target_family = "wasm"))]
+use crate::tracks::chain::drive;
+use crate::tracks::chain::{finish, rows_of, Driver, TrackOptions};
 use crate::tracks::dis::gpu::{Gpu, GpuFlow};
 use crate::tracks::{Gray, Tracks};
 use burn::cubecl::server::Handle;
 
-/// Tracks of the clip `frames` (on the CPU, for seeding; `frames_gpu` the same frames on the
-/// GPU) from flows on the GPU: `fw[t]` t -> t+1, `bw[t]` t+1 -> t.
-pub fn build_tracks_gpu(
+/// Checks the inputs and computes the reliability maps.
+fn prepare(
     gpu: &Gpu,
     frames: &[Gray],
     frames_gpu: &[Handle],
     fw: &[GpuFlow],
     bw: &[GpuFlow],
     opts: &TrackOptions,
-) -> Result<Tracks> {
+) -> Result<Vec<GpuReliability>> {
     let bad = |m: String| SegmoError::BadInput(format!("GPU trajectory builder: {m}"));
     let t_len = frames.len();
     if t_len < 2 {
@@ -39,18 +40,54 @@ pub fn build_tracks_gpu(
         return Err(bad(format!("{t_len} frames but {} on the GPU", frames_gpu.len())));
     }
     opts.validate().map_err(|e| bad(e.to_string()))?;
-    let th = &opts.thresholds;
     if fw.len() != t_len - 1 || bw.len() != t_len - 1 {
         return Err(bad(format!("{t_len} frames need {} flows each way, got {} and {}", t_len - 1, fw.len(), bw.len())));
     }
-    let rel = fw.iter().zip(bw).map(|(f, b)| reliability(gpu, f, b, th)).collect::<Result<Vec<GpuReliability>>>()?;
+    fw.iter().zip(bw).map(|(f, b)| reliability(gpu, f, b, &opts.thresholds)).collect()
+}
+
+/// Tracks of the clip `frames` (on the CPU, for seeding; `frames_gpu` the same frames on the
+/// GPU) from flows on the GPU: `fw[t]` t -> t+1, `bw[t]` t+1 -> t. Awaits each batch's read
+/// back, so it runs in the browser.
+pub async fn build_tracks_gpu_async(
+    gpu: &Gpu,
+    frames: &[Gray],
+    frames_gpu: &[Handle],
+    fw: &[GpuFlow],
+    bw: &[GpuFlow],
+    opts: &TrackOptions,
+) -> Result<Tracks> {
+    let rel = prepare(gpu, frames, frames_gpu, fw, bw, opts)?;
+    let (w, h) = (frames[0].width, frames[0].height);
+    let clip = GpuClip { w, h, frames: frames_gpu, fw, bw, rel: &rel };
+    let mut d = Driver::new(frames, opts);
+    while let Some((q, seeds)) = d.next_batch() {
+        let queries: Vec<[f32; 3]> = seeds.iter().map(|s| [s[0], s[1], q as f32]).collect();
+        let tracks = follow(gpu, &clip, &queries, &opts.thresholds)?.read(gpu, w, h, &queries).await?;
+        d.accept(q, &seeds, rows_of(&tracks));
+    }
+    Ok(finish(frames.len(), w, h, opts, d.finish()))
+}
+
+/// [`build_tracks_gpu_async`], blocking on each read back (native).
+#[cfg(not(target_family = "wasm"))]
+pub fn build_tracks_gpu(
+    gpu: &Gpu,
+    frames: &[Gray],
+    frames_gpu: &[Handle],
+    fw: &[GpuFlow],
+    bw: &[GpuFlow],
+    opts: &TrackOptions,
+) -> Result<Tracks> {
+    let rel = prepare(gpu, frames, frames_gpu, fw, bw, opts)?;
+    let (w, h) = (frames[0].width, frames[0].height);
     let clip = GpuClip { w, h, frames: frames_gpu, fw, bw, rel: &rel };
     let followed = drive(frames, opts, |seeds, q| {
         let queries: Vec<[f32; 3]> = seeds.iter().map(|s| [s[0], s[1], q as f32]).collect();
-        let tracks = follow(gpu, &clip, &queries, th)?.read_blocking(gpu, w, h, &queries)?;
+        let tracks = follow(gpu, &clip, &queries, &opts.thresholds)?.read_blocking(gpu, w, h, &queries)?;
         Ok::<_, SegmoError>(rows_of(&tracks))
     })?;
-    Ok(finish(t_len, w, h, opts, followed))
+    Ok(finish(frames.len(), w, h, opts, followed))
 }
 
 #[cfg(test)]
@@ -73,6 +110,15 @@ mod tests {
         let cpu = build_tracks(&frames, &fw, &bw, &opts).unwrap();
         let up = |f: &crate::tracks::Flow| GpuFlow { w: f.width, h: f.height, buf: gpu.upload("flow", &f.uv).unwrap() };
         let handles: Vec<Handle> = frames.iter().map(|g| gpu.upload("frame", &g.data).unwrap()).collect();
+        let got_async = pollster::block_on(build_tracks_gpu_async(
+            &gpu,
+            &frames,
+            &handles,
+            &fw.iter().map(up).collect::<Vec<_>>(),
+            &bw.iter().map(up).collect::<Vec<_>>(),
+            &opts,
+        ))
+        .unwrap();
         let got = build_tracks_gpu(
             &gpu,
             &frames,
@@ -82,6 +128,7 @@ mod tests {
             &opts,
         )
         .unwrap();
+        assert_eq!(got_async, got, "async and blocking builders agree");
         assert_eq!((got.n, got.frames), (cpu.n, cpu.frames));
         let later = cpu.query_frame.iter().filter(|q| **q > 0).count();
         eprintln!("{} tracks, {later} from later query frames", cpu.n);

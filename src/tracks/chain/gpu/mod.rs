@@ -4,9 +4,8 @@
 //!
 //! The reliability maps and the following of points (one invocation per track and frame
 //! step, window refinement included) run here; seeding and selection stay on the CPU
-//! (`build`, natively; the browser's builder needs an async query-frame loop).
+//! (`build`).
 
-#[cfg(not(target_family = "wasm"))]
 pub mod build;
 pub mod checks;
 pub mod follow;
