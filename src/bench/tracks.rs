@@ -40,6 +40,10 @@ pub struct Options {
     pub gpu: Option<ComputeDevice>,
     /// Frame pairs of the speed clip timed on the GPU (software adapters are slow).
     pub gpu_pairs: usize,
+    /// Also time the kernels in headless Chromium (`benches/web_tracks.rs` through `cargo
+    /// bench` in `source_dir`, segmo's source tree).
+    pub browser: bool,
+    pub source_dir: PathBuf,
 }
 
 /// The WGSL kernels: suite quality (means over cases) and speed.
@@ -74,6 +78,85 @@ pub struct Report {
     /// Why the OpenCV columns are empty, when they are.
     pub opencv_note: Option<String>,
     pub gpu: Option<GpuRow>,
+    /// The headless Chromium rows, or why there are none.
+    pub browser: Option<std::result::Result<BrowserRow, String>>,
+}
+
+/// `benches/web_tracks.rs` in headless Chromium (criterion's median estimates).
+pub struct BrowserRow {
+    pub device: String,
+    pub pair_ms: f64,
+    pub track_ms_per_frame: f64,
+}
+
+/// Runs the browser benchmark with `cargo bench` (needs the wasm32 target, wasm-bindgen-cli,
+/// Chromium and chromedriver, as the browser tests do) and reads its report.
+pub fn run_browser(repo: &Path) -> std::result::Result<BrowserRow, String> {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(repo)
+        .args(["bench", "--locked", "--target", "wasm32-unknown-unknown", "--no-default-features", "--bench", "web_tracks"])
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "900")
+        .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", repo.join("tests/webdriver.json"));
+    if std::env::var_os("CHROMEDRIVER").is_none() {
+        cmd.env("CHROMEDRIVER", "/usr/bin/chromedriver");
+    }
+    let out = cmd.output().map_err(|e| format!("cargo bench: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        let tail: Vec<&str> = text.lines().rev().take(5).collect();
+        return Err(format!("cargo bench --bench web_tracks failed: {}", tail.into_iter().rev().collect::<Vec<_>>().join(" | ")));
+    }
+    parse_browser(&text)
+}
+
+/// Criterion's report: per benchmark a name line, then `time: [low median high]`.
+fn parse_browser(text: &str) -> std::result::Result<BrowserRow, String> {
+    let clean = strip_ansi(text);
+    let lines: Vec<&str> = clean.lines().map(str::trim).collect();
+    let median_ms = |name: &str| -> std::result::Result<f64, String> {
+        let i = lines.iter().position(|l| *l == name).ok_or_else(|| format!("no '{name}' in the browser benchmark's output"))?;
+        let t = lines[i + 1..].iter().find(|l| l.starts_with("time:")).ok_or_else(|| format!("no time for '{name}'"))?;
+        let inner = t.trim_start_matches("time:").trim().trim_start_matches('[').trim_end_matches(']');
+        let parts: Vec<&str> = inner.split_whitespace().collect();
+        if parts.len() != 6 {
+            return Err(format!("cannot read '{t}'"));
+        }
+        let v: f64 = parts[2].parse().map_err(|_| format!("cannot read '{t}'"))?;
+        let scale = match parts[3] {
+            "s" => 1e3,
+            "ms" => 1.0,
+            "µs" | "us" => 1e-3,
+            "ns" => 1e-6,
+            u => return Err(format!("unknown unit '{u}' in '{t}'")),
+        };
+        Ok(v * scale)
+    };
+    let device = lines.iter().find_map(|l| l.strip_prefix("device: ")).unwrap_or("WebGPU").to_string();
+    Ok(BrowserRow {
+        device,
+        pair_ms: median_ms("flow, fwd+bwd (per pair, 854x480)")?,
+        track_ms_per_frame: median_ms("tracking (4 frames, 854x480)")? / 4.0,
+    })
+}
+
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // ESC [ ... final byte in @..~
+            if chars.next() == Some('[') {
+                for d in chars.by_ref() {
+                    if ('@'..='~').contains(&d) {
+                        break;
+                    }
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Luma quantised to 8 bits, as both methods see it.
@@ -196,6 +279,10 @@ pub fn run(opts: &Options, mut progress: impl FnMut(&str)) -> Result<Report> {
         threads,
         opencv_note,
         gpu,
+        browser: opts.browser.then(|| {
+            progress("headless Chromium (cargo bench --bench web_tracks)");
+            run_browser(&opts.source_dir)
+        }),
     })
 }
 
@@ -470,9 +557,41 @@ pub fn table(r: &Report) -> String {
             let _ = writeln!(s, "GPU: no adapter, no GPU rows.");
         }
     }
-    let _ = writeln!(s, "Headless Chromium: the same kernels run in the browser tests (tests/web.rs); timed in-browser rows come with the browser harness.");
+    match &r.browser {
+        Some(Ok(b)) => {
+            let _ = writeln!(s);
+            let _ = writeln!(s, "WGSL kernels in headless Chromium, {} (criterion medians, benches/web_tracks.rs)", b.device);
+            let cv = r.speed.get(1).and_then(|row| row.opencv_ms);
+            let ratio = cv.map_or("-".to_string(), |v| format!("{:.2}x", b.pair_ms / v));
+            let cvs = cv.map_or("-".to_string(), |v| format!("{v:.1}"));
+            let _ = writeln!(s, "{:<26} {:>10.1} {:>10} {:>8}   (854x480)", "flow, fwd+bwd (ms/pair)", b.pair_ms, cvs, ratio);
+            let _ = writeln!(s, "{:<26} {:>10.1} {:>10} {:>8}   (854x480, 4 frames)", "tracking (ms/frame)", b.track_ms_per_frame, "-", "-");
+        }
+        Some(Err(e)) => {
+            let _ = writeln!(s, "Headless Chromium: no rows ({e})");
+        }
+        None => {
+            let _ = writeln!(s, "Headless Chromium: not run (--browser times the same kernels there through cargo bench).");
+        }
+    }
     if let Some(note) = &r.opencv_note {
         let _ = writeln!(s, "OpenCV: {note}");
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_criterions_report() {
+        let text = "Invoking test: x\n\u{1b}[32mtracking (4 frames, 854x480)\u{1b}[0m\n\u{1b}[32m\u{1b}[0m                        time:   [\u{1b}[2m947.10 ms\u{1b}[0m \u{1b}[1m989.57 ms\u{1b}[0m \u{1b}[2m1.0266 s\u{1b}[0m]\ndevice: GPU:  (BrowserWebGpu)\n\u{1b}[32mflow, fwd+bwd (per pair, 854x480)\u{1b}[0m\n     time:   [\u{1b}[2m6.1625 s\u{1b}[0m \u{1b}[1m6.2303 s\u{1b}[0m \u{1b}[2m6.3047 s\u{1b}[0m]\n";
+        let r = parse_browser(text).unwrap();
+        assert!((r.pair_ms - 6230.3).abs() < 1e-6, "{}", r.pair_ms);
+        assert!((r.track_ms_per_frame - 989.57 / 4.0).abs() < 1e-9);
+        assert_eq!(r.device, "GPU:  (BrowserWebGpu)");
+        assert!(parse_browser("nothing here").is_err());
+        assert!(parse_browser("flow, fwd+bwd (per pair, 854x480)\ntime: [1 2 3]").is_err());
+    }
 }

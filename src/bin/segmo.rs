@@ -146,6 +146,10 @@ enum BenchCmd {
         /// Frame pairs of the speed clip timed on the GPU.
         #[arg(long, default_value_t = 10)]
         gpu_pairs: usize,
+        /// Also time the kernels in headless Chromium (runs `cargo bench --bench web_tracks`
+        /// for wasm32 in this source tree: needs what the browser tests need).
+        #[arg(long)]
+        browser: bool,
     },
     /// Our tiled WGSL attention vs burn's matmul-softmax-matmul.
     Attention {
@@ -294,14 +298,15 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
             segmo::sample::write(&s, &out).map_err(|e| SegmoError::io(&out, e))?;
             println!("sample clip: {frames} frames {width}x{height} -> {}/frames, ground truth {}/masks", out.display(), out.display());
         }
-        Cmd::Bench { what: BenchCmd::Tracks { width, height, frames, reps, no_opencv, venv, seed, no_gpu, gpu_pairs } } => {
+        Cmd::Bench { what: BenchCmd::Tracks { width, height, frames, reps, no_opencv, venv, seed, no_gpu, gpu_pairs, browser } } => {
             let venv = (!no_opencv).then(|| {
                 venv.unwrap_or_else(|| {
                     let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
                     home.join(".cache").join("segmo-ref-venv")
                 })
             });
-            let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/reference/opencv_dis.py");
+            let source_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+            let script = source_dir.join("tests/reference/opencv_dis.py");
             let gpu = if no_gpu {
                 None
             } else {
@@ -313,7 +318,7 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
                     }
                 }
             };
-            let opts = segmo::bench::tracks::Options { width, height, frames, reps, venv, script, seed, gpu, gpu_pairs };
+            let opts = segmo::bench::tracks::Options { width, height, frames, reps, venv, script, seed, gpu, gpu_pairs, browser, source_dir };
             let pb = spinner("bench tracks");
             let report = segmo::bench::tracks::run(&opts, |m| pb.set_message(m.to_string()))?;
             pb.finish_and_clear();
