@@ -21,6 +21,8 @@ struct Params {
     refine_max_shift: f32,
     resume_max_blind: f32,
     confidence_radius: f32,
+    guess_rel: f32,
+    guess_abs: f32,
     _pad: u32,
 }
 
@@ -28,6 +30,9 @@ struct Params {
 struct State {
     p: vec2<f32>,
     v: vec2<f32>,
+    // The position reported while hidden, and its velocity.
+    guess: vec2<f32>,
+    guess_v: vec2<f32>,
     blind: f32,
     drift: f32,
     flags: u32,
@@ -224,7 +229,11 @@ fn record(t: u32, j: u32, s: State) {
     if ((s.flags & VISIBLE) != 0u) {
         vis = 1.0;
     }
-    out[t * p.n + j] = vec4<f32>(s.p, vis, confidence(s));
+    var pos = s.guess;
+    if ((s.flags & VISIBLE) != 0u) {
+        pos = s.p;
+    }
+    out[t * p.n + j] = vec4<f32>(pos, vis, confidence(s));
 }
 
 @compute @workgroup_size(8, 8)
@@ -248,7 +257,7 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
         if (finite2(w0)) {
             v0 = w0;
         }
-        s = State(seed.xy, v0, 0.0, 0.0, VISIBLE, 0u);
+        s = State(seed.xy, v0, seed.xy, v0, 0.0, 0.0, VISIBLE, 0u);
         record(q, j, s);
     } else {
         s = states[j];
@@ -272,6 +281,8 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
         s.v = w;
         s.p = nq;
         s.blind = 0.0;
+        s.guess = nq;
+        s.guess_v = w;
         if (inside(nq.x, nq.y, p.w, p.h)) {
             s.flags = s.flags | VISIBLE;
             s.drift += 0.5 * e;
@@ -280,6 +291,13 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
         }
     } else {
         s.flags = s.flags & ~VISIBLE;
+        let gw = flow_at(s.guess);
+        var gm = s.guess_v;
+        if (finite2(gw) && consistent(gw, -s.guess_v, p.guess_rel, p.guess_abs) >= 0.0) {
+            gm = gw;
+        }
+        s.guess = vec2<f32>(s.guess.x + gm.x, s.guess.y + gm.y);
+        s.guess_v = gm;
         var m = s.v;
         if (agrees) {
             m = w;

@@ -101,17 +101,21 @@ pub async fn reliability(gpu: Gpu) -> Result<Vec<Check>> {
 fn follow_clip(w: usize, h: usize, frames: usize, seed: u64) -> (Vec<Gray>, Vec<Flow>, Vec<Flow>, Vec<Reliability>) {
     let grays = synthetic_clip(w, h, frames, seed);
     let mut dis = Dis::new(Default::default());
-    let (fw, bw): (Vec<Flow>, Vec<Flow>) = grays.windows(2).map(|p| dis.flow_pair(&p[0], &p[1])).unzip();
+    let (mut fw, mut bw): (Vec<Flow>, Vec<Flow>) = grays.windows(2).map(|p| dis.flow_pair(&p[0], &p[1])).unzip();
     let th = Thresholds::default();
     let mut rel: Vec<Reliability> =
         fw.iter().zip(&bw).map(|(f, b)| reliability_with(f, b, &th).expect("same-size flows")).collect();
-    // A band of columns unreliable for two pairs (both directions): points there stop, are
-    // extrapolated, and resume or not, so the hidden-point rules are exercised too.
-    for r in rel.iter_mut().skip(1).take(2) {
+    // A band of columns unreliable for two pairs (both directions), where the flow also
+    // speeds up by 1.5 px (too much for the strict rule of hidden points, not for the looser
+    // one of reported positions): points there stop, are extrapolated, resume or not, and the
+    // two hidden-position rules part, so all of that is exercised too.
+    for t in 1..fw.len().min(3) {
         for y in 0..h {
             for x in w / 3..w / 2 {
-                r.fw_err[y * w + x] = UNRELIABLE;
-                r.bw_err[y * w + x] = UNRELIABLE;
+                rel[t].fw_err[y * w + x] = UNRELIABLE;
+                rel[t].bw_err[y * w + x] = UNRELIABLE;
+                fw[t].uv[2 * (y * w + x)] += 1.5;
+                bw[t].uv[2 * (y * w + x)] -= 1.5;
             }
         }
     }
@@ -123,7 +127,7 @@ fn follow_clip(w: usize, h: usize, frames: usize, seed: u64) -> (Vec<Gray>, Vec<
 /// `follow_queries_with` on the same flows and maps.
 pub async fn follow(gpu: Gpu) -> Result<Vec<Check>> {
     let (mut flips, mut off, mut conf_off, mut both, mut total, mut hidden) = (0usize, 0usize, 0usize, 0usize, 0usize, 0usize);
-    let (mut refined_moves, mut resumed) = (0usize, 0usize);
+    let (mut refined_moves, mut resumed, mut guessed) = (0usize, 0usize, 0usize);
     for (w, h, frames, seed) in [(61, 47, 7, 3), (37, 29, 5, 8)] {
         let (grays, fw, bw, rel) = follow_clip(w, h, frames, seed);
         let mut queries = Vec::new();
@@ -152,6 +156,10 @@ pub async fn follow(gpu: Gpu) -> Result<Vec<Check>> {
                 .map_err(|e| crate::error::SegmoError::BadInput(e.to_string()))?;
             let got = super::follow::follow(&gpu, &clip, &queries, &th)?.read(&gpu, w, h, &queries).await?;
             if refine {
+                let strict = Thresholds { guess_rel: th.fb_rel, guess_abs: th.fb_abs, ..th.clone() };
+                let strict = follow_queries_with(&grays, &fw, &bw, &rel, &queries, &strict)
+                    .map_err(|e| crate::error::SegmoError::BadInput(e.to_string()))?;
+                guessed += strict.xy.iter().zip(&cpu.xy).filter(|(a, b)| (a[0] - b[0]).abs() + (a[1] - b[1]).abs() > 0.01).count();
                 let plain = follow_queries_with(&grays, &fw, &bw, &rel, &queries, &Thresholds { refine_max_shift: 0.0, ..th.clone() })
                     .map_err(|e| crate::error::SegmoError::BadInput(e.to_string()))?;
                 refined_moves += plain.xy.iter().zip(&cpu.xy).filter(|(a, b)| (a[0] - b[0]).abs() + (a[1] - b[1]).abs() > 0.01).count();
@@ -184,6 +192,7 @@ pub async fn follow(gpu: Gpu) -> Result<Vec<Check>> {
         // The clips must exercise hiding and refinement, or agreement proves little.
         Check::new("follow |hidden fraction - 0.5|", (hidden as f64 / total as f64 - 0.5).abs(), 0.45),
         Check::new("follow: tracks re-identified after hiding (minus)", -(resumed as f64), -10.0),
+        Check::new("follow: hidden positions the looser guess rule moves (minus)", -(guessed as f64), -10.0),
         Check::new("follow: points moved by refinement (fraction, minus)", -(refined_moves as f64 / total as f64), -0.05),
     ])
 }

@@ -17,7 +17,7 @@ const KERNEL: &str = concat!(
 );
 
 /// Floats per track of the kernel's `State`.
-const STATE: usize = 8;
+const STATE: usize = 12;
 /// Tracks per row of the 2-D dispatch (8 x 8 workgroups).
 const ROW: usize = 256;
 
@@ -87,6 +87,8 @@ pub fn follow(gpu: &Gpu, clip: &GpuClip, queries: &[[f32; 3]], th: &Thresholds) 
             bits(th.refine_max_shift),
             bits(th.resume_max_blind),
             bits(th.confidence_radius),
+            bits(th.guess_rel),
+            bits(th.guess_abs),
             0,
         ]);
         let buffers = vec![

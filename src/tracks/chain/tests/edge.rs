@@ -349,7 +349,7 @@ fn confidence_falls_with_forward_backward_error() {
 /// Measured on x86-64 Linux. The only libm calls left on the path are `exp` (Gaussian taps,
 /// border weight); an ulp of difference there on another platform could in principle move a
 /// seed at a threshold, which is what this test would then report.
-const PINNED: u64 = 0xafb2_d12b_de33_44e0;
+const PINNED: u64 = 0x40b9_3dbe_20b4_1264;
 
 #[test]
 fn results_are_reproducible() {
@@ -410,12 +410,13 @@ fn motion_boundaries_stop_tracks_even_without_occlusion() {
 fn hidden_points_are_re_identified_only_where_flow_moves_with_them() {
     // Pan by (1, 0). In pair 1 the backward flow contradicts the forward one everywhere (a
     // transient flow failure: every point stops at frame 1). From pair 2 on, the left half
-    // keeps the pan and the right half moves by (0, 2) (another surface under the point):
-    // points on the left must come back visible where they are, points on the right must not.
+    // keeps the pan and the right half moves by (0, 4) (another surface under the point, moving
+    // too differently even for the looser rule of reported positions): points on the left
+    // must come back visible where they are, points on the right must not.
     let (w, h) = (60, 30);
     let t_len = 6;
     let split = |t: usize| {
-        flow(w, h, move |x, _| if t >= 2 && x >= 30.0 { [0.0, 2.0] } else { [1.0, 0.0] })
+        flow(w, h, move |x, _| if t >= 2 && x >= 30.0 { [0.0, 4.0] } else { [1.0, 0.0] })
     };
     let fw: Vec<Flow> = (0..t_len - 1).map(split).collect();
     let mut bw: Vec<Flow> = fw
