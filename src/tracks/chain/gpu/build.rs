@@ -8,11 +8,9 @@
 //! positions there. All frames, flows and maps of the clip stay on the GPU meanwhile (at
 //! 854x480, about 11 MB per frame pair).
 
-use super::follow::{follow, GpuClip};
+use super::follow::{follow, GpuClip, GpuTracks};
 use super::reliability::{reliability, GpuReliability};
 use crate::error::{Result, SegmoError};
-#[cfg(not(target_family = "wasm"))]
-use crate::tracks::chain::drive;
 use crate::tracks::chain::{finish, rows_of, Driver, TrackOptions};
 use crate::tracks::dis::gpu::{Gpu, GpuFlow};
 use crate::tracks::{Gray, Tracks};
@@ -46,6 +44,12 @@ fn prepare(
     fw.iter().zip(bw).map(|(f, b)| reliability(gpu, f, b, &opts.thresholds)).collect()
 }
 
+/// Queues the following of one query frame's seeds; returns the queries they became.
+fn queue(gpu: &Gpu, clip: &GpuClip, q: usize, seeds: &[[f32; 2]], opts: &TrackOptions) -> Result<(GpuTracks, Vec<[f32; 3]>)> {
+    let queries: Vec<[f32; 3]> = seeds.iter().map(|s| [s[0], s[1], q as f32]).collect();
+    Ok((follow(gpu, clip, &queries, &opts.thresholds)?, queries))
+}
+
 /// Tracks of the clip `frames` (on the CPU, for seeding; `frames_gpu` the same frames on the
 /// GPU) from flows on the GPU: `fw[t]` t -> t+1, `bw[t]` t+1 -> t. Awaits each batch's read
 /// back, so it runs in the browser.
@@ -62,9 +66,8 @@ pub async fn build_tracks_gpu_async(
     let clip = GpuClip { w, h, frames: frames_gpu, fw, bw, rel: &rel };
     let mut d = Driver::new(frames, opts);
     while let Some((q, seeds)) = d.next_batch() {
-        let queries: Vec<[f32; 3]> = seeds.iter().map(|s| [s[0], s[1], q as f32]).collect();
-        let tracks = follow(gpu, &clip, &queries, &opts.thresholds)?.read(gpu, w, h, &queries).await?;
-        d.accept(q, &seeds, rows_of(&tracks));
+        let (tracks, queries) = queue(gpu, &clip, q, &seeds, opts)?;
+        d.accept(q, &seeds, rows_of(&tracks.read(gpu, w, h, &queries).await?));
     }
     Ok(finish(frames.len(), w, h, opts, d.finish()))
 }
@@ -82,12 +85,12 @@ pub fn build_tracks_gpu(
     let rel = prepare(gpu, frames, frames_gpu, fw, bw, opts)?;
     let (w, h) = (frames[0].width, frames[0].height);
     let clip = GpuClip { w, h, frames: frames_gpu, fw, bw, rel: &rel };
-    let followed = drive(frames, opts, |seeds, q| {
-        let queries: Vec<[f32; 3]> = seeds.iter().map(|s| [s[0], s[1], q as f32]).collect();
-        let tracks = follow(gpu, &clip, &queries, &opts.thresholds)?.read_blocking(gpu, w, h, &queries)?;
-        Ok::<_, SegmoError>(rows_of(&tracks))
-    })?;
-    Ok(finish(frames.len(), w, h, opts, followed))
+    let mut d = Driver::new(frames, opts);
+    while let Some((q, seeds)) = d.next_batch() {
+        let (tracks, queries) = queue(gpu, &clip, q, &seeds, opts)?;
+        d.accept(q, &seeds, rows_of(&tracks.read_blocking(gpu, w, h, &queries)?));
+    }
+    Ok(finish(frames.len(), w, h, opts, d.finish()))
 }
 
 #[cfg(test)]
