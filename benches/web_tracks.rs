@@ -69,10 +69,7 @@ async fn tracking_854x480_4_frames(c: &mut Criterion) {
     let dev = ComputeDevice::select_async(DevicePreference::Gpu).await.expect("WebGPU adapter");
     let dis = GpuDis::new(&dev.device, DisParams::medium()).unwrap();
     let g = clip();
-    let pyr: Vec<_> = g.iter().map(|f| dis.pyramid(f).unwrap()).collect();
-    let fw: Vec<_> = pyr.windows(2).map(|p| dis.flow_between(&p[0], &p[1]).unwrap()).collect();
-    let bw: Vec<_> = pyr.windows(2).map(|p| dis.flow_between(&p[1], &p[0]).unwrap()).collect();
-    let frames: Vec<_> = g.iter().map(|f| dis.gpu().upload("frame", &f.data).unwrap()).collect();
+    let (frames, fw, bw) = dis.clip_on_gpu(&g, |_, _| {}).unwrap();
     dis.gpu().read(&bw[FRAMES - 2].buf, 1).await.unwrap();
     let inputs = Rc::new((dis, g, frames, fw, bw, TrackOptions::default()));
     c.bench_async_function("tracking (4 frames, 854x480)", move |b| {

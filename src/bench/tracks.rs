@@ -15,9 +15,8 @@ use crate::tracks::dis::{Dis, DisParams};
 use crate::tracks::chain::gpu::build::build_tracks_gpu;
 use crate::tracks::chain::gpu::follow::{follow, GpuClip};
 use crate::tracks::chain::gpu::reliability::reliability;
-use crate::tracks::dis::gpu::{GpuDis, GpuFlow};
+use crate::tracks::dis::gpu::GpuDis;
 use crate::tracks::quality::{self, score_flows, CaseScore};
-use burn::cubecl::server::Handle;
 use crate::tracks::{build_tracks, Flow, Gray, TrackOptions};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -295,20 +294,7 @@ fn gpu_row(
 ) -> Result<GpuRow> {
     let dis = GpuDis::new(&dev.device, DisParams::medium())?;
     let gpu = dis.gpu();
-    // Flows of a clip, kept on the GPU, and its frames there too.
-    let on_gpu = |g: &[Gray]| -> Result<(Vec<Handle>, Vec<GpuFlow>, Vec<GpuFlow>)> {
-        let (mut fw, mut bw) = (Vec::new(), Vec::new());
-        let mut frames = vec![gpu.upload("frame", &g[0].data)?];
-        let mut prev = dis.pyramid(&g[0])?;
-        for frame in &g[1..] {
-            let next = dis.pyramid(frame)?;
-            fw.push(dis.flow_between(&prev, &next)?);
-            bw.push(dis.flow_between(&next, &prev)?);
-            frames.push(gpu.upload("frame", &frame.data)?);
-            prev = next;
-        }
-        Ok((frames, fw, bw))
-    };
+    let on_gpu = |g: &[Gray]| dis.clip_on_gpu(g, |_, _| {});
     let th = TrackOptions::default().thresholds;
     let mut scores = Vec::new();
     for clip in suite {

@@ -74,21 +74,9 @@ fn gpu_tracks(
     dev: &ComputeDevice,
     progress: &mut impl FnMut(usize, usize),
 ) -> Result<Tracks> {
-    let pairs = g.len() - 1;
     let dis = GpuDis::new(&dev.device, cfg.flow.clone())?;
     crate::gpu::guarded(|| {
-        let (mut fw, mut bw) = (Vec::with_capacity(pairs), Vec::with_capacity(pairs));
-        let mut frames = Vec::with_capacity(g.len());
-        let mut prev = dis.pyramid(&g[0])?;
-        frames.push(dis.gpu().upload("frame", &g[0].data)?);
-        for (i, frame) in g[1..].iter().enumerate() {
-            let next = dis.pyramid(frame)?;
-            fw.push(dis.flow_between(&prev, &next)?);
-            bw.push(dis.flow_between(&next, &prev)?);
-            frames.push(dis.gpu().upload("frame", &frame.data)?);
-            prev = next;
-            progress(i + 1, pairs);
-        }
+        let (frames, fw, bw) = dis.clip_on_gpu(g, &mut *progress)?;
         build_tracks_gpu(dis.gpu(), g, &frames, &fw, &bw, &cfg.tracks)
     })
 }

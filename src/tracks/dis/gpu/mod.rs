@@ -151,6 +151,34 @@ impl GpuDis {
         Ok(GpuPyramid { plan, levels })
     }
 
+    /// A clip's frames uploaded as they are (for the trajectory builder) and the forward and
+    /// backward flow of every consecutive pair, all left on the GPU (queued, not waited for);
+    /// each frame's pyramid serves both pairs it belongs to. `progress(done, pairs)` after
+    /// each pair is queued.
+    pub fn clip_on_gpu(
+        &self,
+        g: &[Gray],
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<(Vec<Handle>, Vec<GpuFlow>, Vec<GpuFlow>)> {
+        let Some(first) = g.first() else {
+            return Ok((Vec::new(), Vec::new(), Vec::new()));
+        };
+        let pairs = g.len() - 1;
+        let (mut fw, mut bw) = (Vec::with_capacity(pairs), Vec::with_capacity(pairs));
+        let mut frames = Vec::with_capacity(g.len());
+        let mut prev = self.pyramid(first)?;
+        frames.push(self.gpu.upload("frame", &first.data)?);
+        for (i, frame) in g[1..].iter().enumerate() {
+            let next = self.pyramid(frame)?;
+            fw.push(self.flow_between(&prev, &next)?);
+            bw.push(self.flow_between(&next, &prev)?);
+            frames.push(self.gpu.upload("frame", &frame.data)?);
+            prev = next;
+            progress(i + 1, pairs);
+        }
+        Ok((frames, fw, bw))
+    }
+
     /// Flow from the frame of `pa` to the frame of `pb` (pyramids of equal size).
     pub fn flow_between(&self, pa: &GpuPyramid, pb: &GpuPyramid) -> Result<GpuFlow> {
         let (a0, b0) = (&pa.levels[0], &pb.levels[0]);
