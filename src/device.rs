@@ -26,6 +26,17 @@ fn finish_read<E: std::fmt::Debug>(data: std::result::Result<burn::tensor::Tenso
     data?.try_to_vec::<f32>().map_err(|e| SegmoError::Gpu(format!("{e:?}")))
 }
 
+/// A tensor's values on the host, whatever device holds it; GPU failures are typed errors.
+#[cfg(not(target_family = "wasm"))]
+pub fn read_tensor<const D: usize>(t: burn::tensor::Tensor<D>) -> Result<Vec<f32>> {
+    finish_read(t.try_into_data())
+}
+
+/// [`read_tensor`] for the browser, where reads must not block.
+pub async fn read_tensor_async<const D: usize>(t: burn::tensor::Tensor<D>) -> Result<Vec<f32>> {
+    finish_read(t.into_data_async().await)
+}
+
 /// What the caller asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]

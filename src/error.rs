@@ -25,6 +25,9 @@ pub enum SegmoError {
     /// The point tracker rejected its input (too few frames, mismatched sizes, bad options).
     #[error("tracks: {0}")]
     Tracks(#[from] crate::tracks::TrackError),
+    /// A weights file is unreadable or belongs to another model; names the tensor at fault.
+    #[error("{0}")]
+    Weights(#[from] crate::weights::WeightsError),
     /// Evaluation input problems (missing masks, count mismatch).
     #[error("eval: {0}")]
     Eval(String),

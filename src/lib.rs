@@ -12,9 +12,11 @@ pub mod device;
 pub mod error;
 pub mod eval;
 pub mod gpu;
+pub mod motion;
 pub mod sample;
 pub mod synth;
 pub mod tracks;
+pub mod weights;
 
 #[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
 pub mod bench;

@@ -36,6 +36,17 @@ fn dense_path_matches_reference_on_cpu() {
 }
 
 #[test]
+fn dense_path_splits_score_matrices_over_its_memory_limit() {
+    // 2 x 4100 x 4100 scores: twice the limit, so the batch is split and then each batch item's
+    // queries are.
+    assert!(2 * 4100 * 4100 > segmo::attention::DENSE_SCORE_LIMIT);
+    let dev = ComputeDevice::cpu();
+    let case = (2, 1, 4100, 4100, 4, cases::Mask::Random);
+    let err = pollster::block_on(cases::max_error(&dev.device, case, 7));
+    assert!(err < TOL, "max abs error {err}");
+}
+
+#[test]
 fn long_sequence_32k_keys_on_gpu() {
     // 32,768 keys: a dense score matrix for 256 queries would already be 32 MiB per head;
     // the kernel streams keys instead. Compare a subset of rows with the reference.

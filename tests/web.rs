@@ -4,6 +4,8 @@
 
 #[path = "common/attention_cases.rs"]
 mod cases;
+#[path = "common/motion_parity.rs"]
+mod motion_parity;
 
 use segmo::{ComputeDevice, DevicePreference};
 use wasm_bindgen_test::*;
@@ -29,6 +31,19 @@ async fn attention_dense_path_matches_reference_on_wasm_cpu() {
     for (i, case) in cases::CASES.iter().enumerate().take(4) {
         let err = cases::max_error(&dev.device, *case, 50 + i as u64).await;
         assert!(err < TOL, "case {case:?}: max abs error {err}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn track_classifier_matches_official_code_on_webgpu_and_wasm_cpu() {
+    for pref in [DevicePreference::Gpu, DevicePreference::Cpu] {
+        let dev = ComputeDevice::select_async(pref).await.expect("device");
+        for (name, bytes) in [("full", motion_parity::FULL), ("motion_only", motion_parity::MOTION_ONLY)] {
+            let (probs, motion, names) = motion_parity::run(bytes, &dev.device).await;
+            web_sys::console::log_1(&format!("{name} on {}: probs err {probs:e}, motion err {motion:e}", dev.info).into());
+            assert!(names.is_empty(), "{names:?}");
+            assert!(probs < 1e-4 && motion < 1e-4, "{name} on {}: {probs} {motion}", dev.info);
+        }
     }
 }
 

@@ -11,8 +11,9 @@ use crate::error::{Result, SegmoError};
 use crate::gpu;
 use burn::tensor::{activation, Tensor};
 
-/// Head dimensions the kernel is instantiated for.
-pub const HEAD_DIMS: [usize; 4] = [16, 32, 64, 128];
+/// Head dimensions the kernel is instantiated for (4: the released track classifier's motion
+/// encoder, 16 channels over 4 heads).
+pub const HEAD_DIMS: [usize; 6] = [4, 8, 16, 32, 64, 128];
 /// Floats of one key (or value) tile: (16 KiB - 48 B of parameters) / 2 tiles / 4 bytes.
 const KEY_TILE_FLOATS: usize = 2040;
 /// Scores of one key tile are held per invocation; more would spill registers.
@@ -141,7 +142,58 @@ fn attention_wgsl(
 
 /// burn's own matmul-softmax-matmul: the CPU path, the autodiff path, and the baseline the
 /// attention benchmark compares our kernel with. Builds the full `[B,H,Lq,Lk]` score matrix.
+///
+/// Above [`DENSE_SCORE_LIMIT`] scores the work is split over the batch, then over queries, so
+/// the released classifier's attention across 5000 tracks in each of 50 frames (5e9 scores)
+/// runs in bounded memory on the CPU too.
 pub fn attention_dense(
+    q: Tensor<4>,
+    k: Tensor<4>,
+    v: Tensor<4>,
+    key_mask: Option<Tensor<2>>,
+    scale: f32,
+) -> Tensor<4> {
+    let [b, h, lq, _] = q.dims();
+    let lk = k.dims()[2];
+    let per_batch = h * lq * lk;
+    if b * per_batch <= DENSE_SCORE_LIMIT {
+        return attention_dense_whole(q, k, v, key_mask, scale);
+    }
+    if b > 1 {
+        let step = (DENSE_SCORE_LIMIT / per_batch).clamp(1, b);
+        let parts = (0..b)
+            .step_by(step)
+            .map(|s| {
+                let e = (s + step).min(b);
+                attention_dense(
+                    q.clone().slice(s..e),
+                    k.clone().slice(s..e),
+                    v.clone().slice(s..e),
+                    key_mask.clone().map(|m| m.slice(s..e)),
+                    scale,
+                )
+            })
+            .collect();
+        return Tensor::cat(parts, 0);
+    }
+    let step = (DENSE_SCORE_LIMIT / (h * lk)).clamp(1, lq);
+    if step == lq {
+        return attention_dense_whole(q, k, v, key_mask, scale);
+    }
+    let parts = (0..lq)
+        .step_by(step)
+        .map(|s| {
+            let e = (s + step).min(lq);
+            attention_dense_whole(q.clone().slice([0..1, 0..h, s..e]), k.clone(), v.clone(), key_mask.clone(), scale)
+        })
+        .collect();
+    Tensor::cat(parts, 2)
+}
+
+/// Scores the dense path materialises at once (64 MiB of f32).
+pub const DENSE_SCORE_LIMIT: usize = 1 << 24;
+
+fn attention_dense_whole(
     q: Tensor<4>,
     k: Tensor<4>,
     v: Tensor<4>,

@@ -3,6 +3,7 @@
 
 pub mod alloc;
 pub mod attention;
+pub mod classifier;
 pub mod tracks;
 
 use std::time::Instant;

@@ -352,10 +352,14 @@ struct OpenCv {
 
 /// The venv's python, creating the venv (and installing OpenCV) on first use.
 pub fn ensure_venv(venv: &Path) -> std::result::Result<PathBuf, String> {
+    ensure_venv_with(venv, &["opencv-python-headless", "numpy"], "import cv2, numpy")
+}
+
+/// The venv's python, creating the venv and installing `packages` unless `check` already
+/// runs in it.
+pub fn ensure_venv_with(venv: &Path, packages: &[&str], check: &str) -> std::result::Result<PathBuf, String> {
     let python = venv.join("bin").join("python");
-    let ok = |py: &Path| {
-        Command::new(py).args(["-c", "import cv2, numpy"]).output().map(|o| o.status.success()).unwrap_or(false)
-    };
+    let ok = |py: &Path| Command::new(py).args(["-c", check]).output().map(|o| o.status.success()).unwrap_or(false);
     if python.exists() && ok(&python) {
         return Ok(python);
     }
@@ -369,14 +373,12 @@ pub fn ensure_venv(venv: &Path) -> std::result::Result<PathBuf, String> {
         }
     };
     run(Command::new("python3").args(["-m", "venv"]).arg(venv), "python3 -m venv")?;
-    run(
-        Command::new(&python).args(["-m", "pip", "install", "-q", "opencv-python-headless", "numpy"]),
-        "pip install opencv-python-headless numpy",
-    )?;
+    let what = format!("pip install {}", packages.join(" "));
+    run(Command::new(&python).args(["-m", "pip", "install", "-q"]).args(packages), &what)?;
     if ok(&python) {
         Ok(python)
     } else {
-        Err("the venv cannot import cv2".into())
+        Err(format!("the venv cannot run `{check}`"))
     }
 }
 

@@ -151,6 +151,22 @@ enum BenchCmd {
         #[arg(long)]
         browser: bool,
     },
+    /// The track classifier's forward pass on the CPU and GPU, beside the official PyTorch model.
+    Classifier {
+        /// TRACKSxFRAMES sizes (comma separated); the released pipeline uses up to 5000 tracks.
+        #[arg(long, value_delimiter = ',', default_value = "500x24,2000x50,5000x50")]
+        sizes: Vec<String>,
+        #[arg(long, default_value_t = 3)]
+        reps: usize,
+        #[arg(long)]
+        no_gpu: bool,
+        /// A checkout of nnanhuang/SegAnyMo: adds the official model's PyTorch time.
+        #[arg(long)]
+        seganymo: Option<PathBuf>,
+        /// Venv for the PyTorch reference (created on first use with torch and numpy).
+        #[arg(long)]
+        venv: Option<PathBuf>,
+    },
     /// Our tiled WGSL attention vs burn's matmul-softmax-matmul.
     Attention {
         #[arg(long, default_value = "gpu")]
@@ -163,6 +179,12 @@ enum BenchCmd {
         #[arg(long, default_value_t = 3)]
         reps: usize,
     },
+}
+
+/// `~/.cache/<name>` (the temp dir when there is no home).
+fn home_cache(name: &str) -> PathBuf {
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    home.join(".cache").join(name)
 }
 
 fn spinner(msg: &str) -> ProgressBar {
@@ -301,8 +323,7 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
         Cmd::Bench { what: BenchCmd::Tracks { width, height, frames, reps, no_opencv, venv, seed, no_gpu, gpu_pairs, browser } } => {
             let venv = (!no_opencv).then(|| {
                 venv.unwrap_or_else(|| {
-                    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
-                    home.join(".cache").join("segmo-ref-venv")
+                    home_cache("segmo-ref-venv")
                 })
             });
             let source_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -323,6 +344,25 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
             let report = segmo::bench::tracks::run(&opts, |m| pb.set_message(m.to_string()))?;
             pb.finish_and_clear();
             print!("{}", segmo::bench::tracks::table(&report));
+        }
+        Cmd::Bench { what: BenchCmd::Classifier { sizes, reps, no_gpu, seganymo, venv } } => {
+            let sizes = sizes
+                .iter()
+                .map(|s| {
+                    let (n, t) = s.split_once('x').ok_or_else(|| SegmoError::BadInput(format!("size '{s}' is not TRACKSxFRAMES")))?;
+                    let p = |v: &str| v.parse::<usize>().map_err(|_| SegmoError::BadInput(format!("size '{s}' is not TRACKSxFRAMES")));
+                    Ok((p(n)?, p(t)?))
+                })
+                .collect::<segmo::Result<Vec<_>>>()?;
+            segmo::bench::classifier::check_sizes(&sizes)?;
+            let source_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+            let venv = venv.unwrap_or_else(|| home_cache("segmo-torch-venv"));
+            let script = source_dir.join("tests/reference/torch_classifier.py");
+            let opts = segmo::bench::classifier::Options { sizes, reps, gpu: !no_gpu, seganymo, venv, script };
+            let pb = spinner("bench classifier");
+            let report = segmo::bench::classifier::run(&opts, |m| pb.set_message(m.to_string()))?;
+            pb.finish_and_clear();
+            print!("{}", segmo::bench::classifier::table(&report));
         }
         Cmd::Bench { what: BenchCmd::Attention { device, lens, dims, reps } } => {
             let dev = ComputeDevice::select(device.parse()?)?;

@@ -15,6 +15,8 @@ pub const CASES: &[(usize, usize, usize, usize, usize, Mask)] = &[
     (2, 1, 7, 1000, 128, Mask::None),
     (1, 1, 64, 64, 64, Mask::AllMasked),
     (2, 2, 200, 17, 16, Mask::Random),
+    (5, 4, 97, 97, 4, Mask::Random),
+    (3, 2, 66, 40, 8, Mask::OneBatchAllMasked),
     // Longer than one dispatch's key chunk (4096): state carried across dispatches.
     (1, 2, 33, 9000, 32, Mask::Random),
 ];
