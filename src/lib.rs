@@ -22,6 +22,8 @@ pub mod weights;
 pub mod bench;
 #[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
 pub mod io;
+#[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
+pub mod train;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

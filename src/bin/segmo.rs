@@ -108,6 +108,47 @@ enum Cmd {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Train the lite track classifier (CPU, burn autodiff) on DAVIS-style sequences (the four
+    /// held-out ones are skipped) plus random synthetic scenes; writes safetensors weights and a
+    /// CSV loss curve.
+    Train {
+        /// Folder of <seq>/frames and <seq>/masks (e.g. ../shared/data/davis2016-train).
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value = "models/lite-classifier.safetensors")]
+        out: PathBuf,
+        /// Loss curve CSV (default: the weights' path with .csv).
+        #[arg(long)]
+        log: Option<PathBuf>,
+        /// Prepared (tracked and labelled) clips are cached here.
+        #[arg(long)]
+        cache: Option<PathBuf>,
+        #[arg(long, default_value_t = 120)]
+        synthetic: usize,
+        #[arg(long, default_value_t = 8)]
+        validation: usize,
+        #[arg(long, default_value_t = 3000)]
+        steps: usize,
+        /// Tracks per step (a random subset of a clip's tracks).
+        #[arg(long, default_value_t = 256)]
+        tracks: usize,
+        /// Frames per step (a random window of a clip).
+        #[arg(long, default_value_t = 24)]
+        frames: usize,
+        #[arg(long, default_value_t = 3e-4)]
+        lr: f64,
+        #[arg(long, default_value_t = 1e-4)]
+        weight_decay: f32,
+        #[arg(long, default_value_t = 0.5)]
+        p_davis: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 100)]
+        val_every: usize,
+        /// Appearance descriptor in the semantic path (0 = motion only).
+        #[arg(long, default_value_t = segmo::motion::appearance::APPEARANCE_DIM)]
+        semantic_dim: usize,
+    },
     /// Benchmarks: prints a table per stage, beside a reference run on the same device.
     Bench {
         #[command(subcommand)]
@@ -344,6 +385,29 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
             let report = segmo::bench::tracks::run(&opts, |m| pb.set_message(m.to_string()))?;
             pb.finish_and_clear();
             print!("{}", segmo::bench::tracks::table(&report));
+        }
+        Cmd::Train { data, out, log, cache, synthetic, validation, steps, tracks, frames, lr, weight_decay, p_davis, seed, val_every, semantic_dim } => {
+            let log = log.unwrap_or_else(|| out.with_extension("csv"));
+            let cache = cache.unwrap_or_else(|| home_cache("segmo-train-cache"));
+            let command = std::env::args().collect::<Vec<_>>().join(" ");
+            let opts = segmo::train::TrainOptions {
+                data, cache, out: out.clone(), log: log.clone(), synthetic, validation, steps, tracks, frames, lr, weight_decay, p_davis, seed, val_every,
+                config: segmo::motion::ClassifierConfig::lite(semantic_dim),
+                command,
+            };
+            let pb = spinner("train");
+            let report = segmo::train::train(&opts, |m| {
+                if m.starts_with("step") {
+                    pb.println(m);
+                }
+                pb.set_message(m.to_string());
+            })?;
+            pb.finish_and_clear();
+            println!(
+                "trained {} parameters for {} steps in {:.0} s: train loss {:.4}, validation loss {:.4}, balanced accuracy {:.3}\nweights: {}\nloss curve: {}",
+                report.parameters, report.steps, report.seconds, report.final_train_loss, report.validation.loss,
+                report.validation.balanced_accuracy, out.display(), log.display()
+            );
         }
         Cmd::Bench { what: BenchCmd::Classifier { sizes, reps, no_gpu, seganymo, venv } } => {
             let sizes = sizes

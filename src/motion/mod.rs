@@ -6,12 +6,14 @@
 //! and `decoder` ([`point_decoder::TransformerPointNet`], the motion-semantic decoupled
 //! decoder); parameter paths equal the released `model_state_dict` keys.
 
+pub mod appearance;
 pub mod classifier;
 pub mod config;
 pub mod init;
 pub mod inputs;
 pub mod layers;
 pub mod point_decoder;
+pub mod track_input;
 pub mod track_transformer;
 
 pub use classifier::{MotionClassifier, TrajOaDepth};

@@ -1,0 +1,62 @@
+//! Tracks (and, in the lite tier, frames) to the classifier's per-track input, as the released
+//! inference prepares it: coordinates scaled to [-1, 1], at least one visible point per frame.
+
+use super::appearance;
+use super::config::ClassifierConfig;
+use super::inputs::ClassifierInput;
+use crate::error::{Result, SegmoError};
+use crate::tracks::Tracks;
+
+/// The lite classifier's input: no depth; visibility as 0/1 and our tracker's confidence in
+/// the released `visib_value` / `confi_value` channels; the appearance descriptor as the
+/// semantic vector when `config.semantic_dim` is [`appearance::APPEARANCE_DIM`].
+pub fn lite_input(tracks: &Tracks, frames: &[Vec<u8>], config: &ClassifierConfig) -> Result<ClassifierInput> {
+    if config.depth {
+        return Err(SegmoError::BadInput("lite input has no depth; the configuration asks for it".into()));
+    }
+    let semantic = match config.semantic_dim {
+        0 => None,
+        appearance::APPEARANCE_DIM => Some(appearance::describe(tracks, frames)),
+        k => {
+            return Err(SegmoError::BadInput(format!(
+                "lite input has a {}-d appearance vector; the configuration asks for {k}",
+                appearance::APPEARANCE_DIM
+            )))
+        }
+    };
+    let mut input = motion_input(tracks);
+    input.semantic = semantic;
+    Ok(input)
+}
+
+/// The motion channels of `tracks` (no depth, no semantic vector), track-major.
+pub fn motion_input(tracks: &Tracks) -> ClassifierInput {
+    let (n, t) = (tracks.n, tracks.frames);
+    let (w, h) = (tracks.width as f32, tracks.height as f32);
+    let mut xy = vec![0.0; n * t * 2];
+    let mut visible = vec![0.0; n * t];
+    let mut confidence = vec![0.0; n * t];
+    for f in 0..t {
+        for j in 0..n {
+            let s = f * n + j;
+            let d = j * t + f;
+            let [x, y] = tracks.xy[s];
+            xy[2 * d] = (x / w * 2.0 - 1.0).clamp(-1.0, 1.0);
+            xy[2 * d + 1] = (y / h * 2.0 - 1.0).clamp(-1.0, 1.0);
+            visible[d] = tracks.visible[s] as u8 as f32;
+            confidence[d] = tracks.confidence[s];
+        }
+    }
+    let mut input = ClassifierInput {
+        tracks: n,
+        frames: t,
+        xy,
+        visibility: visible.clone(),
+        visible,
+        confidence,
+        depth: None,
+        semantic: None,
+    };
+    input.ensure_visible_per_frame();
+    input
+}
