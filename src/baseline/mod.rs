@@ -18,7 +18,7 @@
 //! are optimistic and must not be quoted as held-out results.
 
 mod camera;
-mod homography;
+pub(crate) mod homography;
 mod morphology;
 mod raster;
 mod residual;

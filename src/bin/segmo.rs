@@ -22,9 +22,10 @@ enum Cmd {
     /// Segment the moving objects of a clip: writes OUT/masks/00000.png... (0 = background,
     /// k = object k) and OUT/overlay.mp4 (overlay.gif without ffmpeg).
     ///
-    /// Current method: the BASELINE (frame differencing after camera-motion compensation),
-    /// until the point tracker and the track classifier land. It is real but simple: it
-    /// labels anything that moves against the dominant camera motion, including parallax.
+    /// Method `lite` (default): our point tracks, the track classifier with the shipped lite
+    /// weights (models/lite-classifier.safetensors), objects grouped from the moving tracks,
+    /// masks densified along image edges. Method `baseline`: frame differencing after
+    /// camera-motion compensation (labels parallax as motion too).
     Segment {
         /// A folder of JPEG/PNG frames (sorted by name) or a video file (mp4, webm; needs ffmpeg).
         input: PathBuf,
@@ -36,6 +37,34 @@ enum Cmd {
         /// Frame rate of the overlay video.
         #[arg(long, default_value_t = 12)]
         fps: u32,
+        /// lite or baseline.
+        #[arg(long, default_value = "lite")]
+        method: String,
+        /// Classifier weights (default: the shipped lite weights).
+        #[arg(long)]
+        weights: Option<PathBuf>,
+        /// Where the tracker and classifier run (auto, gpu, cpu).
+        #[arg(long, default_value = "auto")]
+        device: String,
+    },
+    /// The lite pipeline on DAVIS-style sequences (DATA/<seq>/frames, DATA/<seq>/masks) scored
+    /// with J and F; by default on the four held-out DAVIS-2016 train sequences.
+    EvalLite {
+        data: PathBuf,
+        #[arg(long, value_delimiter = ',', default_value = "bear,boat,dance-jump,paragliding")]
+        sequences: Vec<String>,
+        #[arg(long)]
+        weights: Option<PathBuf>,
+        #[arg(long)]
+        max_frames: Option<usize>,
+        #[arg(long, default_value = "auto")]
+        device: String,
+        /// Also write each sequence's masks and overlay under this folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Score tracks with the motion-only heuristic instead of the classifier.
+        #[arg(long)]
+        heuristic: bool,
     },
     /// Long-range point tracks (DIS optical flow chained into trajectories): writes
     /// the tracks (.npz or .safetensors: xy [T,N,2], visible [T,N], confidence [T,N],
@@ -222,6 +251,13 @@ enum BenchCmd {
     },
 }
 
+/// The classifier from `path`, or the shipped lite weights.
+fn load_classifier(path: Option<&std::path::Path>, dev: &ComputeDevice) -> Result<segmo::motion::MotionClassifier, SegmoError> {
+    let path = path.map(PathBuf::from).unwrap_or_else(segmo::motion::classifier::shipped_weights_path);
+    let bytes = std::fs::read(&path).map_err(|e| SegmoError::io(&path, e))?;
+    segmo::motion::MotionClassifier::from_file_bytes(&bytes, &dev.device).map_err(|e| SegmoError::io(&path, e))
+}
+
 /// `~/.cache/<name>` (the temp dir when there is no home).
 fn home_cache(name: &str) -> PathBuf {
     let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
@@ -238,11 +274,35 @@ fn spinner(msg: &str) -> ProgressBar {
 
 fn run(cli: Cli) -> Result<(), SegmoError> {
     match cli.cmd {
-        Cmd::Segment { input, out, max_frames, fps } => {
+        Cmd::Segment { input, out, max_frames, fps, method, weights, device } => {
             let pb = spinner(&format!("reading {}", input.display()));
             let clip = segmo::io::read_clip(&input, max_frames)?;
-            pb.set_message(format!("segmenting {} frames of {}x{} (baseline)", clip.len(), clip.width, clip.height));
-            let labels = segmo::baseline::segment(&clip, &Default::default())?;
+            let labels = match method.as_str() {
+                "baseline" => {
+                    pb.set_message(format!("segmenting {} frames of {}x{} (baseline)", clip.len(), clip.width, clip.height));
+                    segmo::baseline::segment(&clip, &Default::default())?
+                }
+                "lite" => {
+                    let dev = flow_device(&device)?;
+                    let clf = load_classifier(weights.as_deref(), &dev)?;
+                    let seg = segmo::pipeline::segment_lite(&clip, segmo::pipeline::Scorer::Classifier(&clf), &Default::default(), &dev, |stage, done, total| {
+                        pb.set_message(format!("{stage} {done}/{total}"))
+                    })?;
+                    pb.println(format!(
+                        "{} tracks, threshold {}, {} object(s); ms: tracks {:.0}, features {:.0}, classifier {:.0}, objects {:.0}, masks {:.0}",
+                        seg.tracks.n,
+                        seg.objects.threshold.map_or("none (nothing moves)".to_string(), |t| t.to_string()),
+                        seg.objects.count,
+                        seg.times.tracks,
+                        seg.times.features,
+                        seg.times.classifier,
+                        seg.times.objects,
+                        seg.times.masks
+                    ));
+                    seg.labels
+                }
+                other => return Err(SegmoError::BadInput(format!("--method {other}: expected lite or baseline"))),
+            };
             pb.set_message("writing masks and overlay");
             let masks = out.join("masks");
             segmo::io::write_labels(&masks, &labels)?;
@@ -256,6 +316,49 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
                 objects,
                 overlay.display()
             );
+        }
+        Cmd::EvalLite { data, sequences, weights, max_frames, device, out, heuristic } => {
+            let dev = flow_device(&device)?;
+            let clf = if heuristic { None } else { Some(load_classifier(weights.as_deref(), &dev)?) };
+            let scorer = match &clf {
+                Some(c) => segmo::pipeline::Scorer::Classifier(c),
+                None => segmo::pipeline::Scorer::Heuristic,
+            };
+            let mut scores = Vec::new();
+            for name in &sequences {
+                let dir = data.join(name);
+                let pb = spinner(&format!("{name}: reading"));
+                let clip = segmo::io::read_clip(&dir.join("frames"), max_frames)?;
+                let files = segmo::eval::load::png_files(&dir.join("masks")).map_err(|e| SegmoError::Eval(e.to_string()))?;
+                if files.len() < clip.len() {
+                    return Err(SegmoError::BadInput(format!("{name}: {} masks for {} frames", files.len(), clip.len())));
+                }
+                let gts = files[..clip.len()]
+                    .iter()
+                    .map(|f| segmo::eval::load::read_mask(f).map(|m| m.2).map_err(|e| SegmoError::Eval(e.to_string())))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let seg = segmo::pipeline::segment_lite(&clip, scorer, &Default::default(), &dev, |stage, done, total| {
+                    pb.set_message(format!("{name}: {stage} {done}/{total}"))
+                })?;
+                pb.finish_and_clear();
+                let preds: Vec<Vec<bool>> = seg.labels.iter().map(|l| l.labels.iter().map(|&v| v > 0).collect()).collect();
+                let score = segmo::eval::score_sequence(name, &preds, &gts, clip.width as usize, clip.height as usize, &Default::default());
+                println!(
+                    "{name}: J {:.3} F {:.3} ({} objects, threshold {:?}, {:.0} ms/frame)",
+                    score.j_mean,
+                    score.f_mean,
+                    seg.objects.count,
+                    seg.objects.threshold,
+                    (seg.times.tracks + seg.times.features + seg.times.classifier + seg.times.objects + seg.times.masks) / clip.len() as f64
+                );
+                if let Some(out) = &out {
+                    let o = out.join(name);
+                    segmo::io::write_labels(&o.join("masks"), &seg.labels)?;
+                    segmo::io::write_overlay(&o, &clip, &seg.labels, 12)?;
+                }
+                scores.push(score);
+            }
+            print!("{}", segmo::eval::EvalReport::new(scores, Default::default()).table());
         }
         Cmd::Tracks { input, out, max_frames, stride, query_every, max_tracks, no_overlay, fps, device } => {
             let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();

@@ -13,6 +13,8 @@ use burn::tensor::{activation, Device, Tensor, TensorData};
 
 /// Metadata key holding [`ClassifierConfig::signature`] in the weight files we write.
 pub const SIGNATURE_KEY: &str = "segmo.classifier";
+/// Metadata key holding the [`ClassifierConfig`] as JSON, so our files load with no flags.
+pub const CONFIG_KEY: &str = "segmo.config";
 
 /// The parameters, named as in the released checkpoint's `model_state_dict`.
 #[derive(Module, Debug)]
@@ -86,11 +88,25 @@ impl MotionClassifier {
         Self::from_bundle(config, &bundle, device)
     }
 
-    /// Parameters plus this configuration's signature, ready to write as safetensors.
+    /// A weights file we wrote: the configuration comes from its metadata.
+    pub fn from_file_bytes(bytes: &[u8], device: &Device) -> Result<Self> {
+        let bundle = Bundle::from_bytes(bytes).map_err(SegmoError::Weights)?;
+        let config = bundle
+            .metadata
+            .get(CONFIG_KEY)
+            .ok_or_else(|| SegmoError::Weights(WeightsError::Metadata { key: CONFIG_KEY.into(), found: None, expected: "a classifier configuration (JSON)".into() }))?;
+        let config: ClassifierConfig = serde_json::from_str(config).map_err(|e| {
+            SegmoError::Weights(WeightsError::Metadata { key: CONFIG_KEY.into(), found: Some(config.clone()), expected: format!("a classifier configuration ({e})") })
+        })?;
+        Self::from_bundle(config, &bundle, device)
+    }
+
+    /// Parameters plus this configuration (signature and JSON), ready to write as safetensors.
     #[cfg(not(target_family = "wasm"))]
     pub fn to_bundle(&self) -> Bundle {
         let mut b = Bundle::from_module(&self.model);
         b.metadata.insert(SIGNATURE_KEY.into(), self.config.signature());
+        b.metadata.insert(CONFIG_KEY.into(), serde_json::to_string(&self.config).expect("config serialises"));
         b
     }
 
@@ -114,4 +130,10 @@ impl MotionClassifier {
 
 fn weights_error(e: WeightsError) -> SegmoError {
     SegmoError::Weights(e)
+}
+
+/// Where the shipped lite weights live in a source tree (the CLI's default).
+#[cfg(not(target_family = "wasm"))]
+pub fn shipped_weights_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models").join("lite-classifier.safetensors")
 }

@@ -84,6 +84,39 @@ impl ClassifierInput {
         }
     }
 
+    /// The tracks `tracks` over frames `start..start + len`, optionally mirrored left-right
+    /// (x negated) and played backwards; every frame keeps at least one visible point.
+    pub fn window(&self, tracks: &[usize], start: usize, len: usize, mirror: bool, reverse: bool) -> ClassifierInput {
+        let t = self.frames;
+        let mut out = ClassifierInput { tracks: tracks.len(), frames: len, ..Default::default() };
+        for &j in tracks {
+            for i in 0..len {
+                let f = if reverse { start + len - 1 - i } else { start + i };
+                let p = j * t + f;
+                let x = self.xy[2 * p];
+                out.xy.push(if mirror { -x } else { x });
+                out.xy.push(self.xy[2 * p + 1]);
+                out.visible.push(self.visible[p]);
+                out.visibility.push(self.visibility[p]);
+                out.confidence.push(self.confidence[p]);
+                if let Some(d) = &self.depth {
+                    out.depth.get_or_insert_with(Vec::new).push(d[p]);
+                }
+            }
+        }
+        if let Some(s) = &self.semantic {
+            let k = s.len() / self.tracks.max(1);
+            out.semantic = Some(tracks.iter().flat_map(|&j| s[j * k..(j + 1) * k].iter().copied()).collect());
+        }
+        out.ensure_visible_per_frame();
+        out
+    }
+
+    /// Visible points of track `j` within frames `start..start + len`.
+    pub fn visible_count(&self, j: usize, start: usize, len: usize) -> usize {
+        (start..start + len).filter(|&f| self.visible[j * self.frames + f] > 0.5).count()
+    }
+
     /// `[N, T, input_dim]` channels, track-major.
     pub fn channels(&self, config: &ClassifierConfig) -> Vec<f32> {
         let (n, t) = (self.tracks, self.frames);

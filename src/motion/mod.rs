@@ -9,6 +9,7 @@
 pub mod appearance;
 pub mod classifier;
 pub mod config;
+pub mod heuristic;
 pub mod init;
 pub mod inputs;
 pub mod layers;

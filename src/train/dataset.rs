@@ -164,11 +164,12 @@ pub fn synthetic_clip(seed: u64, cache: &Path, config: &ClassifierConfig, tracke
 pub fn sample_window(clip: &TrainClip, rng: &mut Pcg32, max_tracks: usize, max_frames: usize) -> Option<(ClassifierInput, Vec<f32>)> {
     let src = &clip.input;
     let (n, t) = (src.tracks, src.frames);
+    if t < 2 {
+        return None;
+    }
     let len = t.min(max_frames);
     let start = rng.below(t - len + 1);
-    let mut eligible: Vec<usize> = (0..n)
-        .filter(|&j| (start..start + len).filter(|&f| src.visible[j * t + f] > 0.5).count() >= 2)
-        .collect();
+    let mut eligible: Vec<usize> = (0..n).filter(|&j| src.visible_count(j, start, len) >= 2).collect();
     if eligible.is_empty() {
         return None;
     }
@@ -180,22 +181,7 @@ pub fn sample_window(clip: &TrainClip, rng: &mut Pcg32, max_tracks: usize, max_f
     eligible.truncate(k);
     let mirror = rng.chance(0.5);
     let reverse = rng.chance(0.5);
-    let mut out = ClassifierInput { tracks: k, frames: len, ..Default::default() };
-    let s_dim = src.semantic.as_ref().map_or(0, |s| s.len() / n);
-    for &j in &eligible {
-        for i in 0..len {
-            let f = if reverse { start + len - 1 - i } else { start + i };
-            let p = j * t + f;
-            let x = src.xy[2 * p];
-            out.xy.push(if mirror { -x } else { x });
-            out.xy.push(src.xy[2 * p + 1]);
-            out.visible.push(src.visible[p]);
-            out.visibility.push(src.visibility[p]);
-            out.confidence.push(src.confidence[p]);
-        }
-    }
-    out.semantic = src.semantic.as_ref().map(|s| eligible.iter().flat_map(|&j| s[j * s_dim..(j + 1) * s_dim].iter().copied()).collect());
-    out.ensure_visible_per_frame();
+    let out = src.window(&eligible, start, len, mirror, reverse);
     let labels = eligible.iter().map(|&j| clip.labels[j]).collect();
     Some((out, labels))
 }

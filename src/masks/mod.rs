@@ -1,0 +1,5 @@
+//! Dense masks from labelled tracks (the lite tier's densifier; the full tier prompts SAM2).
+
+pub mod densify;
+
+pub use densify::{geodesic_labels, DensifyOptions, Seed};

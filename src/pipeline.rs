@@ -1,0 +1,187 @@
+//! The lite pipeline end to end: tracks -> lite input -> classifier (in windows of the size it
+//! was trained on) -> objects -> densified label maps.
+
+//!
+//! Natively blocking; the browser build drives the same stages through the async kernels.
+
+use crate::clip::LabelMap;
+use crate::masks::{DensifyOptions, Seed};
+use crate::motion::MotionClassifier;
+use crate::objects::{ObjectOptions, Objects};
+use crate::tracks::pipeline::TrackerConfig;
+use crate::tracks::Tracks;
+#[cfg(not(target_family = "wasm"))]
+use {
+    crate::clip::Clip,
+    crate::device::ComputeDevice,
+    crate::error::{Result, SegmoError},
+    crate::masks::geodesic_labels,
+    crate::motion::inputs::ClassifierInput,
+    crate::motion::track_input::lite_input,
+    crate::objects::group,
+    crate::tracks::chain::default_grid_stride,
+    crate::tracks::pipeline::track_clip_on,
+};
+
+#[derive(Clone, Debug)]
+pub struct LiteOptions {
+    pub tracker: TrackerConfig,
+    /// Frames and tracks per classifier window (the training window: the model sees inputs
+    /// like those it learned from). Windows overlap by half; a track's logits are averaged
+    /// over the windows where it is visible at least twice.
+    pub window_frames: usize,
+    pub window_tracks: usize,
+    pub objects: ObjectOptions,
+    pub densify: DensifyOptions,
+    /// Object labels spread at most this many grid strides (geodesic) from object points.
+    pub max_object_strides: f32,
+}
+
+impl Default for LiteOptions {
+    fn default() -> Self {
+        Self {
+            tracker: TrackerConfig::default(),
+            window_frames: 24,
+            window_tracks: 256,
+            objects: ObjectOptions::default(),
+            densify: DensifyOptions::default(),
+            max_object_strides: 3.0,
+        }
+    }
+}
+
+/// Wall time of each stage, ms.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct StageTimes {
+    pub tracks: f64,
+    pub features: f64,
+    pub classifier: f64,
+    pub objects: f64,
+    pub masks: f64,
+}
+
+pub struct Segmentation {
+    pub labels: Vec<LabelMap>,
+    pub tracks: Tracks,
+    /// P(moving) per track (0 for tracks no window could classify).
+    pub probs: Vec<f32>,
+    pub objects: Objects,
+    pub times: StageTimes,
+}
+
+/// Probability per track from windows of `frames` x at most `tracks` (deterministic split).
+#[cfg(not(target_family = "wasm"))]
+pub fn classify_windows(clf: &MotionClassifier, input: &ClassifierInput, frames: usize, tracks: usize) -> Result<(Vec<f32>, Vec<usize>)> {
+    let (n, t) = (input.tracks, input.frames);
+    let len = t.min(frames.max(2));
+    let stride = (len / 2).max(1);
+    let mut starts: Vec<usize> = (0..).map(|i| i * stride).take_while(|&s| s + len <= t).collect();
+    if starts.last() != Some(&(t - len)) {
+        starts.push(t - len);
+    }
+    let mut sum = vec![0.0f64; n];
+    let mut count = vec![0usize; n];
+    for &start in &starts {
+        let eligible: Vec<usize> = (0..n).filter(|&j| input.visible_count(j, start, len) >= 2).collect();
+        if eligible.is_empty() {
+            continue;
+        }
+        // Interleaved chunks: each holds tracks from all over the frame, like a training window.
+        let chunks = eligible.len().div_ceil(tracks.max(1));
+        for c in 0..chunks {
+            let members: Vec<usize> = eligible.iter().skip(c).step_by(chunks).copied().collect();
+            let window = input.window(&members, start, len, false, false);
+            let logits = crate::device::read_tensor(clf.logits(&window)?)?;
+            for (&j, z) in members.iter().zip(logits) {
+                sum[j] += z as f64;
+                count[j] += 1;
+            }
+        }
+    }
+    let probs = sum.iter().zip(&count).map(|(&s, &c)| if c == 0 { 0.0 } else { 1.0 / (1.0 + (-s / c as f64).exp()) as f32 }).collect();
+    Ok((probs, count))
+}
+
+/// Seeds of frame `t`: visible points of object tracks (their id) and of static tracks (0);
+/// moving tracks that joined no object, and unclassified tracks, seed nothing.
+pub fn frame_seeds(tracks: &Tracks, probs: &[f32], classified: &[usize], objects: &Objects, t: usize) -> Vec<Seed> {
+    let n = tracks.n;
+    let threshold = objects.threshold.unwrap_or(f32::INFINITY);
+    (0..n)
+        .filter(|&j| tracks.visible[t * n + j] && classified[j] > 0)
+        .filter(|&j| objects.object[j] > 0 || probs[j] <= threshold)
+        .map(|j| {
+            let [x, y] = tracks.xy[t * n + j];
+            Seed { x, y, label: objects.object[j] }
+        })
+        .collect()
+}
+
+/// What decides which tracks move.
+#[derive(Clone, Copy)]
+pub enum Scorer<'a> {
+    /// The track classifier (the lite pipeline).
+    Classifier(&'a MotionClassifier),
+    /// [`crate::motion::heuristic::residual_scores`]: motion only, for comparison.
+    Heuristic,
+}
+
+/// Segments `clip` with the lite pipeline; `progress(stage, done, total)`.
+#[cfg(not(target_family = "wasm"))]
+pub fn segment_lite(
+    clip: &Clip,
+    scorer: Scorer,
+    opts: &LiteOptions,
+    dev: &ComputeDevice,
+    mut progress: impl FnMut(&str, usize, usize),
+) -> Result<Segmentation> {
+    if clip.len() < 2 {
+        return Err(SegmoError::BadInput(format!("motion needs at least 2 frames, the clip has {}", clip.len())));
+    }
+    let ms = |s: std::time::Instant| s.elapsed().as_secs_f64() * 1e3;
+    let mut times = StageTimes::default();
+    let s = std::time::Instant::now();
+    let tracks = track_clip_on(clip, &opts.tracker, dev, |d, total| progress("tracks", d, total))?;
+    times.tracks = ms(s);
+    let (w, h) = (clip.width as usize, clip.height as usize);
+    let (probs, classified) = match scorer {
+        Scorer::Classifier(clf) => {
+            let s = std::time::Instant::now();
+            let input = lite_input(&tracks, &clip.frames, &clf.config)?;
+            times.features = ms(s);
+            progress("classifier", 0, 1);
+            let s = std::time::Instant::now();
+            let r = classify_windows(clf, &input, opts.window_frames, opts.window_tracks)?;
+            times.classifier = ms(s);
+            r
+        }
+        Scorer::Heuristic => {
+            let s = std::time::Instant::now();
+            let r = crate::motion::heuristic::residual_scores(&tracks);
+            times.classifier = ms(s);
+            r
+        }
+    };
+    let s = std::time::Instant::now();
+    let stride = opts.tracker.tracks.grid_stride.unwrap_or_else(|| default_grid_stride(w, h));
+    let classified_probs: Vec<f32> = probs.iter().zip(&classified).map(|(&p, &c)| if c > 0 { p } else { 0.0 }).collect();
+    let objects = group(&tracks, &classified_probs, stride, &opts.objects);
+    times.objects = ms(s);
+    let s = std::time::Instant::now();
+    let densify = DensifyOptions {
+        max_object_distance: opts.densify.max_object_distance.min(opts.max_object_strides * stride as f32),
+        ..opts.densify.clone()
+    };
+    let mut labels = Vec::with_capacity(clip.len());
+    for t in 0..clip.len() {
+        progress("masks", t, clip.len());
+        let map = if objects.count == 0 {
+            vec![0; w * h]
+        } else {
+            geodesic_labels(&clip.frames[t], w, h, &frame_seeds(&tracks, &probs, &classified, &objects, t), &densify)
+        };
+        labels.push(LabelMap { width: clip.width, height: clip.height, labels: map });
+    }
+    times.masks = ms(s);
+    Ok(Segmentation { labels, tracks, probs, objects, times })
+}
