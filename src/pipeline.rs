@@ -102,14 +102,14 @@ pub fn classify_windows(clf: &MotionClassifier, input: &ClassifierInput, frames:
     Ok((probs, count))
 }
 
-/// Seeds of frame `t`: visible points of object tracks (their id) and of static tracks (0);
-/// moving tracks that joined no object, and unclassified tracks, seed nothing.
-pub fn frame_seeds(tracks: &Tracks, probs: &[f32], classified: &[usize], objects: &Objects, t: usize) -> Vec<Seed> {
+/// Seeds of frame `t`: visible points of object tracks (their id) and of tracks unlikely to
+/// move (`probs <= static_below`, 0); the uncertain rest, moving tracks that joined no object,
+/// and unclassified tracks seed nothing.
+pub fn frame_seeds(tracks: &Tracks, probs: &[f32], classified: &[usize], objects: &Objects, static_below: f32, t: usize) -> Vec<Seed> {
     let n = tracks.n;
-    let threshold = objects.threshold.unwrap_or(f32::INFINITY);
     (0..n)
         .filter(|&j| tracks.visible[t * n + j] && classified[j] > 0)
-        .filter(|&j| objects.object[j] > 0 || probs[j] <= threshold)
+        .filter(|&j| objects.object[j] > 0 || probs[j] <= static_below)
         .map(|j| {
             let [x, y] = tracks.xy[t * n + j];
             Seed { x, y, label: objects.object[j] }
@@ -172,16 +172,32 @@ pub fn segment_lite(
         max_object_distance: opts.densify.max_object_distance.min(opts.max_object_strides * stride as f32),
         ..opts.densify.clone()
     };
-    let mut labels = Vec::with_capacity(clip.len());
-    for t in 0..clip.len() {
-        progress("masks", t, clip.len());
-        let map = if objects.count == 0 {
-            vec![0; w * h]
-        } else {
-            geodesic_labels(&clip.frames[t], w, h, &frame_seeds(&tracks, &probs, &classified, &objects, t), &densify)
-        };
-        labels.push(LabelMap { width: clip.width, height: clip.height, labels: map });
-    }
+    let seeds: Vec<Vec<Seed>> = (0..clip.len())
+        .map(|t| if objects.count == 0 { Vec::new() } else { frame_seeds(&tracks, &probs, &classified, &objects, opts.objects.extend_threshold, t) })
+        .collect();
+    let maps = if objects.count == 0 {
+        vec![vec![0u8; w * h]; clip.len()]
+    } else if dev.is_gpu() {
+        let gpu = crate::tracks::dis::gpu::Gpu::new(&dev.device)?;
+        let mut maps = Vec::with_capacity(clip.len());
+        // Frames per dispatch: three w x h buffers each, well inside the binding limit.
+        let batch = ((32 << 20) / (w * h * 4)).clamp(1, 16);
+        for start in (0..clip.len()).step_by(batch) {
+            progress("masks", start, clip.len());
+            let end = (start + batch).min(clip.len());
+            let frames: Vec<&[u8]> = clip.frames[start..end].iter().map(|f| f.as_slice()).collect();
+            maps.extend(crate::masks::gpu::queue(&gpu, &frames, &seeds[start..end], w, h, &densify)?.finish(&gpu)?);
+        }
+        maps
+    } else {
+        (0..clip.len())
+            .map(|t| {
+                progress("masks", t, clip.len());
+                geodesic_labels(&clip.frames[t], w, h, &seeds[t], &densify)
+            })
+            .collect()
+    };
+    let labels: Vec<LabelMap> = maps.into_iter().map(|labels| LabelMap { width: clip.width, height: clip.height, labels }).collect();
     times.masks = ms(s);
     Ok(Segmentation { labels, tracks, probs, objects, times })
 }

@@ -37,3 +37,16 @@ fn a_single_frame_is_refused_and_a_flat_clip_segments_nothing() {
     assert_eq!(seg.objects.count, 0);
     assert!(seg.labels.iter().all(|l| l.labels.iter().all(|&v| v == 0)));
 }
+
+#[test]
+fn gpu_pipeline_agrees_with_the_cpu_pipeline() {
+    let s = render(&SampleConfig { width: 192, height: 128, frames: 10, seed: 3 });
+    let gpu = segmo::ComputeDevice::select(segmo::DevicePreference::Gpu).expect("a wgpu adapter (lavapipe in CI)");
+    let opts = LiteOptions::default();
+    let a = segment_lite(&s.clip, Scorer::Heuristic, &opts, &ComputeDevice::cpu(), |_, _, _| {}).unwrap();
+    let b = segment_lite(&s.clip, Scorer::Heuristic, &opts, &gpu, |_, _, _| {}).unwrap();
+    assert_eq!(a.objects.count, b.objects.count);
+    let total = 192 * 128 * 10;
+    let differ: usize = a.labels.iter().zip(&b.labels).map(|(x, y)| x.labels.iter().zip(&y.labels).filter(|(p, q)| p != q).count()).sum();
+    assert!((differ as f64) < 0.01 * total as f64, "{differ} of {total} labels differ");
+}

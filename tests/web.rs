@@ -48,6 +48,15 @@ async fn track_classifier_matches_official_code_on_webgpu_and_wasm_cpu() {
 }
 
 #[wasm_bindgen_test]
+async fn densifier_sweeps_match_the_cpu_reference_on_webgpu() {
+    let dev = ComputeDevice::select_async(DevicePreference::Gpu).await.expect("WebGPU adapter");
+    let gpu = segmo::tracks::dis::gpu::Gpu::new(&dev.device).expect("GPU context");
+    let differ = segmo::masks::gpu::check_against_cpu(&gpu).await.expect("densifier runs");
+    web_sys::console::log_1(&format!("densifier: {:.4}% of pixels differ from the CPU", differ * 100.0).into());
+    assert!(differ < 1e-3, "{differ}");
+}
+
+#[wasm_bindgen_test]
 async fn auto_device_picks_webgpu_and_reports_it() {
     let dev = ComputeDevice::select_async(DevicePreference::Auto).await.unwrap();
     assert!(dev.is_gpu(), "{}", dev.info);

@@ -5,8 +5,8 @@
 //! object id, static points 0 (background). With a track every few pixels, an edge-following
 //! boundary between the two kinds of seeds is the object's outline.
 //!
-//! This is the CPU reference: raster-scan chamfer passes (8-neighbourhood), forward then
-//! backward, repeated. The GPU path relaxes the same distances in parallel.
+//! Distances relax in directional sweeps (fast sweeping over the 8-neighbourhood); the GPU
+//! kernel runs the same sweeps with a row (column) of pixels in parallel.
 
 /// A labelled point of one frame, in pixels (centres at integers).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -21,7 +21,7 @@ pub struct DensifyOptions {
     /// Cost per unit of mean absolute RGB difference (0..255) crossed by a step, on top of the
     /// step's length in pixels: 0.5 makes a sharp 60-level edge as costly as 30 px of travel.
     pub colour_weight: f32,
-    /// Forward + backward raster pass pairs; 2 settles all but spiral-shaped regions.
+    /// Rounds of the four sweeps; 2 settle all but winding regions.
     pub iterations: usize,
     /// Object labels reach at most this geodesic distance from an object seed; farther pixels
     /// are background. Textureless regions (road, sky) get no track of their own, and
@@ -35,14 +35,35 @@ impl Default for DensifyOptions {
     }
 }
 
-/// Label per pixel (`w x h`) of an RGBA8 frame. Without seeds, everything is background.
-pub fn geodesic_labels(rgba: &[u8], w: usize, h: usize, seeds: &[Seed], opts: &DensifyOptions) -> Vec<u8> {
-    let n = w * h;
-    let mut dist = vec![f32::INFINITY; n];
-    let mut label = vec![0u8; n];
+/// Stand-in for "no seed reached this pixel yet" (finite: WGSL has no infinity literal).
+pub const UNREACHED: f32 = 3.0e38;
+
+/// Sweep directions, in the order each iteration runs them: rows top to bottom, bottom to
+/// top, then columns left to right, right to left. A pixel relaxes against the three pixels of
+/// the previous row (column) only, so a whole row is independent work: the GPU kernel gives
+/// each row (column) to one workgroup in turn, the same schedule as here.
+pub const SWEEPS: [Sweep; 4] = [Sweep::Down, Sweep::Up, Sweep::Right, Sweep::Left];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sweep {
+    Down = 0,
+    Up = 1,
+    Right = 2,
+    Left = 3,
+}
+
+/// Packed RGB of each pixel (`r | g << 8 | b << 16`), the layout the GPU kernel reads.
+pub fn pack_rgb(rgba: &[u8]) -> Vec<u32> {
+    rgba.chunks_exact(4).map(|p| p[0] as u32 | (p[1] as u32) << 8 | (p[2] as u32) << 16).collect()
+}
+
+/// Initial distance and label maps: 0 and the seed's label at seed pixels.
+pub fn seed_maps(w: usize, h: usize, seeds: &[Seed]) -> (Vec<f32>, Vec<u8>) {
+    let mut dist = vec![UNREACHED; w * h];
+    let mut label = vec![0u8; w * h];
     for s in seeds {
         let (x, y) = (s.x.round(), s.y.round());
-        if x < 0.0 || y < 0.0 || x as usize >= w || y as usize >= h {
+        if !(x >= 0.0 && y >= 0.0 && (x as usize) < w && (y as usize) < h) {
             continue;
         }
         let i = y as usize * w + x as usize;
@@ -52,47 +73,68 @@ pub fn geodesic_labels(rgba: &[u8], w: usize, h: usize, seeds: &[Seed], opts: &D
             label[i] = s.label;
         }
     }
-    if seeds.is_empty() {
-        return label;
-    }
-    let lambda = opts.colour_weight / 3.0;
-    let diff = |a: usize, b: usize| -> f32 {
-        let (pa, pb) = (&rgba[4 * a..4 * a + 3], &rgba[4 * b..4 * b + 3]);
-        pa.iter().zip(pb).map(|(&u, &v)| (u as f32 - v as f32).abs()).sum::<f32>() * lambda
-    };
-    const FORWARD: [(isize, isize, f32); 4] =
-        [(-1, 0, 1.0), (-1, -1, std::f32::consts::SQRT_2), (0, -1, 1.0), (1, -1, std::f32::consts::SQRT_2)];
-    for _ in 0..opts.iterations.max(1) {
-        for backward in [false, true] {
-            let sign = if backward { -1 } else { 1 };
-            for yy in 0..h {
-                let y = if backward { h - 1 - yy } else { yy };
-                for xx in 0..w {
-                    let x = if backward { w - 1 - xx } else { xx };
-                    let i = y * w + x;
-                    for &(dx, dy, len) in &FORWARD {
-                        let (nx, ny) = (x as isize + sign * dx, y as isize + sign * dy);
-                        if nx < 0 || ny < 0 || nx as usize >= w || ny as usize >= h {
-                            continue;
-                        }
-                        let j = ny as usize * w + nx as usize;
-                        if dist[j].is_finite() {
-                            let d = dist[j] + len + diff(i, j);
-                            if d < dist[i] {
-                                dist[i] = d;
-                                label[i] = label[j];
-                            }
-                        }
-                    }
+    (dist, label)
+}
+
+/// Cost of the step between pixels with packed colours `a` and `b`, `len` px long.
+#[inline]
+pub fn step_cost(a: u32, b: u32, len: f32, lambda: f32) -> f32 {
+    let d = |s: u32| ((a >> s) & 255).abs_diff((b >> s) & 255);
+    len + lambda * (d(0) + d(8) + d(16)) as f32
+}
+
+/// One sweep over a `w x h` frame (the CPU reference of `shaders/densify_sweep.wgsl`).
+pub fn sweep(rgb: &[u32], w: usize, h: usize, lambda: f32, dir: Sweep, dist: &mut [f32], label: &mut [u8]) {
+    let vertical = matches!(dir, Sweep::Down | Sweep::Up);
+    let (lines, across) = if vertical { (h, w) } else { (w, h) };
+    let back = matches!(dir, Sweep::Up | Sweep::Left);
+    for step in 1..lines {
+        let line = if back { lines - 1 - step } else { step };
+        let prev = if back { line + 1 } else { line - 1 };
+        for k in 0..across {
+            let at = |l: usize, k: usize| if vertical { l * w + k } else { k * w + l };
+            let i = at(line, k);
+            for (dk, len) in [(-1isize, std::f32::consts::SQRT_2), (0, 1.0), (1, std::f32::consts::SQRT_2)] {
+                let kk = k as isize + dk;
+                if kk < 0 || kk as usize >= across {
+                    continue;
+                }
+                let j = at(prev, kk as usize);
+                if dist[j] >= UNREACHED {
+                    continue;
+                }
+                let d = dist[j] + step_cost(rgb[i], rgb[j], len, lambda);
+                if d < dist[i] {
+                    dist[i] = d;
+                    label[i] = label[j];
                 }
             }
         }
     }
-    for (l, d) in label.iter_mut().zip(&dist) {
-        if *d > opts.max_object_distance {
+}
+
+/// Labels past the distance cap become background.
+pub fn apply_cap(dist: &[f32], label: &mut [u8], cap: f32) {
+    for (l, &d) in label.iter_mut().zip(dist) {
+        if d > cap {
             *l = 0;
         }
     }
+}
+
+/// Label per pixel (`w x h`) of an RGBA8 frame. Without seeds, everything is background.
+pub fn geodesic_labels(rgba: &[u8], w: usize, h: usize, seeds: &[Seed], opts: &DensifyOptions) -> Vec<u8> {
+    let (mut dist, mut label) = seed_maps(w, h, seeds);
+    if seeds.is_empty() {
+        return label;
+    }
+    let rgb = pack_rgb(rgba);
+    for _ in 0..opts.iterations.max(1) {
+        for dir in SWEEPS {
+            sweep(&rgb, w, h, opts.colour_weight / 3.0, dir, &mut dist, &mut label);
+        }
+    }
+    apply_cap(&dist, &mut label, opts.max_object_distance);
     label
 }
 

@@ -1,5 +1,6 @@
 //! Dense masks from labelled tracks (the lite tier's densifier; the full tier prompts SAM2).
 
 pub mod densify;
+pub mod gpu;
 
 pub use densify::{geodesic_labels, DensifyOptions, Seed};

@@ -22,6 +22,12 @@ pub struct ObjectOptions {
     pub link_frames: usize,
     /// Groups with fewer tracks are dropped (a few stray tracks are no object).
     pub min_object_tracks: usize,
+    /// Hysteresis: tracks above this (but below the selected threshold) join an object when
+    /// they link to it, so an object is its confident core plus its likely-moving surround;
+    /// alone they make no object.
+    pub extend_threshold: f32,
+    /// Confident (above-threshold) tracks an object must hold.
+    pub min_core_tracks: usize,
 }
 
 impl Default for ObjectOptions {
@@ -34,6 +40,8 @@ impl Default for ObjectOptions {
             link_speed_rel: 0.5,
             link_frames: 2,
             min_object_tracks: 8,
+            extend_threshold: 0.5,
+            min_core_tracks: 3,
         }
     }
 }
@@ -71,13 +79,15 @@ impl Dsu {
     }
 }
 
-/// Groups the tracks with `probs > threshold` into objects.
+/// Groups the tracks with `probs > threshold` into objects, with the linked tracks above
+/// `extend_threshold`.
 pub fn group(tracks: &Tracks, probs: &[f32], grid_stride: usize, opts: &ObjectOptions) -> Objects {
     let n = tracks.n;
     let Some(threshold) = select_threshold(probs, opts) else {
         return Objects { threshold: None, object: vec![0; n], count: 0 };
     };
-    let moving: Vec<usize> = (0..n).filter(|&j| probs[j] > threshold).collect();
+    let low = opts.extend_threshold.min(threshold);
+    let moving: Vec<usize> = (0..n).filter(|&j| probs[j] > low).collect();
     let radius = opts.link_strides * grid_stride.max(1) as f32;
     let cell = radius.max(1.0);
     let mut links: std::collections::HashMap<(usize, usize), usize> = std::collections::HashMap::new();
@@ -134,12 +144,18 @@ pub fn group(tracks: &Tracks, probs: &[f32], grid_stride: usize, opts: &ObjectOp
     for (a, b) in pairs {
         dsu.union(a, b);
     }
-    let mut sizes: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
-    for m in 0..moving.len() {
-        *sizes.entry(dsu.find(m)).or_default() += 1;
+    let mut sizes: std::collections::BTreeMap<usize, (usize, usize)> = std::collections::BTreeMap::new();
+    for (m, &j) in moving.iter().enumerate() {
+        let e = sizes.entry(dsu.find(m)).or_default();
+        e.0 += 1;
+        e.1 += (probs[j] > threshold) as usize;
     }
     // Largest first; ties by root index, so ids are deterministic.
-    let mut roots: Vec<(usize, usize)> = sizes.into_iter().filter(|&(_, s)| s >= opts.min_object_tracks).collect();
+    let mut roots: Vec<(usize, usize)> = sizes
+        .into_iter()
+        .filter(|&(_, (size, core))| size >= opts.min_object_tracks && core >= opts.min_core_tracks)
+        .map(|(root, (size, _))| (root, size))
+        .collect();
     roots.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     roots.truncate(255);
     let mut object = vec![0u8; n];
@@ -212,6 +228,21 @@ mod tests {
         // Tracks of one blob share one id.
         assert!((0..24).step_by(2).all(|j| o.object[j] == o.object[0]));
         assert!((1..24).step_by(2).all(|j| o.object[j] == o.object[1]));
+    }
+
+    #[test]
+    fn likely_moving_tracks_join_a_confident_object_but_make_none_alone() {
+        let (tracks, mut probs) = scene();
+        // Blob A: 4 confident tracks, the rest 0.6; blob B: all 0.6 (no confident core).
+        for j in 0..24 {
+            probs[j] = if j % 2 == 0 && j < 8 { 0.97 } else { 0.6 };
+        }
+        // Four confident tracks are enough for a threshold here.
+        let o = ObjectOptions { min_moving: 4, ..ObjectOptions::default() };
+        let g = group(&tracks, &probs, 4, &o);
+        assert_eq!(g.count, 1);
+        assert!((0..24).step_by(2).all(|j| g.object[j] == 1), "all of blob A joins");
+        assert!((1..24).step_by(2).all(|j| g.object[j] == 0), "blob B has no confident core");
     }
 
     #[test]

@@ -68,6 +68,11 @@ impl Gpu {
         gpu::launch(&self.anchor, gpu::Wgsl::new(name, kernel, &[]), groups, buffers)
     }
 
+    /// Queues `kernel` over an explicit workgroup grid (kernels that size their own groups).
+    pub fn run_groups(&self, name: &str, kernel: &str, groups: [u32; 3], buffers: Vec<Handle>) -> Result<()> {
+        gpu::launch(&self.anchor, gpu::Wgsl::new(name, kernel, &[]), groups, buffers)
+    }
+
     fn tensor(&self, h: &Handle, len: usize) -> Tensor<1> {
         gpu::from_cube(&self.anchor, h.clone(), [len])
     }
