@@ -4,6 +4,7 @@
 pub mod alloc;
 pub mod attention;
 pub mod classifier;
+pub mod pipeline;
 pub mod tracks;
 
 use std::time::Instant;

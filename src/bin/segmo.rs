@@ -237,6 +237,19 @@ enum BenchCmd {
         #[arg(long)]
         venv: Option<PathBuf>,
     },
+    /// The whole lite pipeline, ms per frame of each stage, on the CPU path and the GPU.
+    Pipeline {
+        #[arg(long, default_value_t = 854)]
+        width: u32,
+        #[arg(long, default_value_t = 480)]
+        height: u32,
+        #[arg(long, default_value_t = 24)]
+        frames: usize,
+        #[arg(long)]
+        weights: Option<PathBuf>,
+        #[arg(long)]
+        no_gpu: bool,
+    },
     /// Our tiled WGSL attention vs burn's matmul-softmax-matmul.
     Attention {
         #[arg(long, default_value = "gpu")]
@@ -309,11 +322,14 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
             let overlay = segmo::io::write_overlay(&out, &clip, &labels, fps)?;
             pb.finish_and_clear();
             let objects = labels.iter().flat_map(|l| l.labels.iter()).copied().max().unwrap_or(0);
+            let moving = labels.iter().map(|l| l.labels.iter().filter(|&&v| v > 0).count() as f64 / l.labels.len().max(1) as f64).sum::<f64>()
+                / labels.len().max(1) as f64;
             println!(
-                "{} frames -> {} ({} object ids), overlay {}",
+                "{} frames -> {} ({} object ids, {:.2}% of pixels moving on average), overlay {}",
                 labels.len(),
                 masks.display(),
                 objects,
+                100.0 * moving,
                 overlay.display()
             );
         }
@@ -530,6 +546,21 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
             let report = segmo::bench::classifier::run(&opts, |m| pb.set_message(m.to_string()))?;
             pb.finish_and_clear();
             print!("{}", segmo::bench::classifier::table(&report));
+        }
+        Cmd::Bench { what: BenchCmd::Pipeline { width, height, frames, weights, no_gpu } } => {
+            let path = weights.unwrap_or_else(segmo::motion::classifier::shipped_weights_path);
+            let bytes = std::fs::read(&path).map_err(|e| SegmoError::io(&path, e))?;
+            let mut devices = vec![ComputeDevice::cpu()];
+            if !no_gpu {
+                devices.push(ComputeDevice::select(DevicePreference::Gpu)?);
+            }
+            if frames < 2 || width < 16 || height < 16 {
+                return Err(SegmoError::BadInput("bench pipeline: at least 2 frames of 16x16".into()));
+            }
+            let pb = spinner("bench pipeline");
+            let rows = segmo::bench::pipeline::run(&bytes, &devices, width, height, frames, |m| pb.set_message(m.to_string()))?;
+            pb.finish_and_clear();
+            print!("{}", segmo::bench::pipeline::table(&rows, width, height));
         }
         Cmd::Bench { what: BenchCmd::Attention { device, lens, dims, reps } } => {
             let dev = ComputeDevice::select(device.parse()?)?;
