@@ -22,10 +22,11 @@ enum Cmd {
     /// Segment the moving objects of a clip: writes OUT/masks/00000.png... (0 = background,
     /// k = object k) and OUT/overlay.mp4 (overlay.gif without ffmpeg).
     ///
-    /// Method `lite` (default): our point tracks, the track classifier with the shipped lite
-    /// weights (models/lite-classifier.safetensors), objects grouped from the moving tracks,
-    /// masks densified along image edges. Method `baseline`: frame differencing after
-    /// camera-motion compensation (labels parallax as motion too).
+    /// Method `baseline` (default for now): frame differencing after camera-motion
+    /// compensation (labels parallax as motion too). Method `lite`: our point tracks, the track
+    /// classifier with the shipped lite weights (models/lite-classifier.safetensors), objects
+    /// grouped from the moving tracks, masks densified along image edges; in progress (see the
+    /// README's Status).
     Segment {
         /// A folder of JPEG/PNG frames (sorted by name) or a video file (mp4, webm; needs ffmpeg).
         input: PathBuf,
@@ -37,8 +38,8 @@ enum Cmd {
         /// Frame rate of the overlay video.
         #[arg(long, default_value_t = 12)]
         fps: u32,
-        /// lite or baseline.
-        #[arg(long, default_value = "lite")]
+        /// baseline (the default until the lite pipeline beats it on held-out video) or lite.
+        #[arg(long, default_value = "baseline")]
         method: String,
         /// Classifier weights (default: the shipped lite weights).
         #[arg(long)]
