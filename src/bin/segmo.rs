@@ -345,15 +345,7 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
             for name in &sequences {
                 let dir = data.join(name);
                 let pb = spinner(&format!("{name}: reading"));
-                let clip = segmo::io::read_clip(&dir.join("frames"), max_frames)?;
-                let files = segmo::eval::load::png_files(&dir.join("masks")).map_err(|e| SegmoError::Eval(e.to_string()))?;
-                if files.len() < clip.len() {
-                    return Err(SegmoError::BadInput(format!("{name}: {} masks for {} frames", files.len(), clip.len())));
-                }
-                let gts = files[..clip.len()]
-                    .iter()
-                    .map(|f| segmo::eval::load::read_mask(f).map(|m| m.2).map_err(|e| SegmoError::Eval(e.to_string())))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let (clip, gts) = segmo::io::davis::read_sequence(&dir, max_frames)?;
                 let seg = segmo::pipeline::segment_lite(&clip, scorer, &Default::default(), &dev, |stage, done, total| {
                     pb.set_message(format!("{name}: {stage} {done}/{total}"))
                 })?;
@@ -422,33 +414,11 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
         }
         Cmd::EvalTracks { data, sequences, max_frames, tolerance, device, json } => {
             let dev = flow_device(&device)?;
-            let mut dirs: Vec<PathBuf> = std::fs::read_dir(&data)
-                .map_err(|e| SegmoError::io(&data, e))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.join("frames").is_dir() && p.join("masks").is_dir())
-                .filter(|p| sequences.is_empty() || sequences.iter().any(|s| p.file_name().is_some_and(|n| n == s.as_str())))
-                .collect();
-            dirs.sort();
-            if dirs.is_empty() {
-                return Err(SegmoError::BadInput(format!("{}: no <seq>/frames and <seq>/masks folders", data.display())));
-            }
+            let dirs = segmo::io::davis::sequences(&data, &sequences, &[])?;
             let mut rows = Vec::new();
             for dir in &dirs {
                 let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                let clip = segmo::io::read_clip(&dir.join("frames"), max_frames)?;
-                let masks_dir = dir.join("masks");
-                let files = segmo::eval::load::png_files(&masks_dir).map_err(|e| SegmoError::Eval(e.to_string()))?;
-                if files.len() < clip.len() {
-                    return Err(SegmoError::BadInput(format!("{}: {} masks for {} frames", masks_dir.display(), files.len(), clip.len())));
-                }
-                let mut masks = Vec::new();
-                for f in &files[..clip.len()] {
-                    let (w, h, m) = segmo::eval::load::read_mask(f).map_err(|e| SegmoError::Eval(e.to_string()))?;
-                    if (w, h) != (clip.width, clip.height) {
-                        return Err(SegmoError::BadInput(format!("{}: {w}x{h} mask for {}x{} frames", f.display(), clip.width, clip.height)));
-                    }
-                    masks.push(m);
-                }
+                let (clip, masks) = segmo::io::davis::read_sequence(dir, max_frames)?;
                 let bar = ProgressBar::new(clip.len().saturating_sub(1) as u64);
                 bar.set_style(ProgressStyle::with_template(&format!("{name:<16} {{bar:30}} {{pos}}/{{len}} frame pairs {{elapsed}}")).expect("template"));
                 let tracks = segmo::tracks::track_clip_on(&clip, &Default::default(), &dev, |d, _| bar.set_position(d as u64))?;

@@ -1,5 +1,6 @@
 //! Reading clips from disk and writing label maps and overlays (native only).
 
+pub mod davis;
 pub mod frames;
 pub mod overlay;
 pub mod tracks_overlay;

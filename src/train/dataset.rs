@@ -14,7 +14,7 @@ use crate::synth::{random_scene, render, RandomSceneConfig, SynthConfig};
 use crate::tracks::pipeline::{track_clip_on, TrackerConfig};
 use crate::weights::{Bundle, NamedTensor};
 use crate::ComputeDevice;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// DAVIS-2016 train sequences kept for validation: never trained or tuned on.
 pub const HELD_OUT: [&str; 4] = ["bear", "boat", "dance-jump", "paragliding"];
@@ -103,42 +103,10 @@ pub fn cache_key(tracker: &TrackerConfig, config: &ClassifierConfig, extra: &str
     format!("{h:016x}")
 }
 
-/// DAVIS-style sequences under `data` (`<seq>/frames`, `<seq>/masks`), minus `exclude`.
-pub fn davis_sequences(data: &Path, exclude: &[&str]) -> Result<Vec<PathBuf>> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(data)
-        .map_err(|e| SegmoError::io(data, e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.join("frames").is_dir() && p.join("masks").is_dir())
-        .filter(|p| !exclude.iter().any(|x| p.file_name().is_some_and(|n| n == *x)))
-        .collect();
-    dirs.sort();
-    if dirs.is_empty() {
-        return Err(SegmoError::BadInput(format!("{}: no <seq>/frames and <seq>/masks folders", data.display())));
-    }
-    Ok(dirs)
-}
-
 pub fn davis_clip(dir: &Path, cache: &Path, config: &ClassifierConfig, tracker: &TrackerConfig) -> Result<TrainClip> {
     let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("seq").to_string();
     let key = cache_key(tracker, config, "davis");
-    prepare(&format!("davis-{name}"), cache, &key, config, || {
-        let clip = crate::io::frames::read_clip(&dir.join("frames"), None)?;
-        let files = crate::io::frames::list_frames(&dir.join("masks"))?;
-        if files.len() != clip.len() {
-            return Err(SegmoError::BadInput(format!("{name}: {} frames but {} masks", clip.len(), files.len())));
-        }
-        let masks = files
-            .iter()
-            .map(|f| {
-                let (w, h, m) = crate::eval::load::read_mask(f).map_err(|e| SegmoError::Eval(e.to_string()))?;
-                if (w, h) != (clip.width, clip.height) {
-                    return Err(SegmoError::BadInput(format!("{}: mask {w}x{h}, frame {}x{}", f.display(), clip.width, clip.height)));
-                }
-                Ok(m)
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok((clip, masks))
-    }, tracker)
+    prepare(&format!("davis-{name}"), cache, &key, config, || crate::io::davis::read_sequence(dir, None), tracker)
 }
 
 /// Size of the synthetic training clips (16:9 like most video; half of DAVIS's 854x480).

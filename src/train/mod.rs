@@ -90,7 +90,7 @@ fn forward(model: &TrajOaDepth, config: &ClassifierConfig, input: &crate::motion
 /// Prepares every clip (cached), calling `progress` per clip.
 pub fn prepare_clips(opts: &TrainOptions, tracker: &TrackerConfig, mut progress: impl FnMut(&str)) -> Result<(Vec<TrainClip>, Vec<TrainClip>, Vec<TrainClip>)> {
     let mut davis = Vec::new();
-    for dir in dataset::davis_sequences(&opts.data, &dataset::HELD_OUT)? {
+    for dir in crate::io::davis::sequences(&opts.data, &[], &dataset::HELD_OUT)? {
         progress(&format!("preparing {}", dir.display()));
         davis.push(dataset::davis_clip(&dir, &opts.cache, &opts.config, tracker)?);
     }
@@ -165,6 +165,11 @@ pub fn train(opts: &TrainOptions, mut progress: impl FnMut(&str)) -> Result<Trai
         .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
         .init();
     let mut rng = Pcg32::new(opts.seed, 0x7EA1);
+    for path in [&opts.log, &opts.out] {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| SegmoError::io(dir, e))?;
+        }
+    }
     let mut log = std::fs::File::create(&opts.log).map_err(|e| SegmoError::io(&opts.log, e))?;
     writeln!(log, "step,seconds,lr,train_loss,val_loss,val_balanced_accuracy").map_err(|e| SegmoError::io(&opts.log, e))?;
     let start = Instant::now();
@@ -214,9 +219,6 @@ pub fn train(opts: &TrainOptions, mut progress: impl FnMut(&str)) -> Result<Trai
     ];
     for (k, v) in meta {
         bundle.metadata.insert(k.into(), v);
-    }
-    if let Some(dir) = opts.out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| SegmoError::io(dir, e))?;
     }
     std::fs::write(&opts.out, bundle.to_bytes()).map_err(|e| SegmoError::io(&opts.out, e))?;
     Ok(TrainReport { steps: opts.steps, seconds: start.elapsed().as_secs_f64(), final_train_loss: last_train, validation, parameters })
