@@ -124,6 +124,9 @@ pub enum Scorer<'a> {
     Classifier(&'a MotionClassifier),
     /// [`crate::motion::heuristic::residual_scores`]: motion only, for comparison.
     Heuristic,
+    /// Ground truth: tracks labelled by the per-frame masks of the moving objects (majority of
+    /// visible frames). The ceiling of the later stages, for diagnosis on training data.
+    Truth(&'a [Vec<bool>]),
 }
 
 /// Segments `clip` with the lite pipeline; `progress(stage, done, total)`.
@@ -160,6 +163,13 @@ pub fn segment_lite(
             let r = crate::motion::heuristic::residual_scores(&tracks);
             times.classifier = ms(s);
             r
+        }
+        Scorer::Truth(masks) => {
+            if masks.len() != clip.len() || masks.iter().any(|m| m.len() != w * h) {
+                return Err(SegmoError::BadInput("ground-truth masks do not match the clip".into()));
+            }
+            let labels = crate::train::labels::majority_labels(&tracks, masks);
+            (labels, vec![1; tracks.n])
         }
     };
     let s = std::time::Instant::now();

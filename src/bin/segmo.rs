@@ -66,6 +66,16 @@ enum Cmd {
         /// Score tracks with the motion-only heuristic instead of the classifier.
         #[arg(long)]
         heuristic: bool,
+        /// Label tracks from the ground-truth masks instead (the ceiling of the objects and
+        /// densifier stages; a diagnosis for training data).
+        #[arg(long, conflicts_with = "heuristic")]
+        oracle: bool,
+        /// Densifier: object labels reach at most this many grid strides (default 3).
+        #[arg(long)]
+        object_strides: Option<f32>,
+        /// Densifier: cost per level of colour change crossed (default 0.5).
+        #[arg(long)]
+        colour_weight: Option<f32>,
     },
     /// Long-range point tracks (DIS optical flow chained into trajectories): writes
     /// the tracks (.npz or .safetensors: xy [T,N,2], visible [T,N], confidence [T,N],
@@ -178,6 +188,9 @@ enum Cmd {
         /// Appearance descriptor in the semantic path (0 = motion only).
         #[arg(long, default_value_t = segmo::motion::appearance::APPEARANCE_DIM)]
         semantic_dim: usize,
+        /// Camera-compensated motion channels (true for the shipped weights).
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+        residual: bool,
     },
     /// Benchmarks: prints a table per stage, beside a reference run on the same device.
     Bench {
@@ -334,26 +347,36 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
                 overlay.display()
             );
         }
-        Cmd::EvalLite { data, sequences, weights, max_frames, device, out, heuristic } => {
+        Cmd::EvalLite { data, sequences, weights, max_frames, device, out, heuristic, oracle, object_strides, colour_weight } => {
             let dev = flow_device(&device)?;
-            let clf = if heuristic { None } else { Some(load_classifier(weights.as_deref(), &dev)?) };
-            let scorer = match &clf {
-                Some(c) => segmo::pipeline::Scorer::Classifier(c),
-                None => segmo::pipeline::Scorer::Heuristic,
-            };
+            let mut opts = segmo::pipeline::LiteOptions::default();
+            if let Some(s) = object_strides {
+                opts.max_object_strides = s;
+            }
+            if let Some(c) = colour_weight {
+                opts.densify.colour_weight = c;
+            }
+            let clf = if heuristic || oracle { None } else { Some(load_classifier(weights.as_deref(), &dev)?) };
             let mut scores = Vec::new();
             for name in &sequences {
                 let dir = data.join(name);
                 let pb = spinner(&format!("{name}: reading"));
                 let (clip, gts) = segmo::io::davis::read_sequence(&dir, max_frames)?;
-                let seg = segmo::pipeline::segment_lite(&clip, scorer, &Default::default(), &dev, |stage, done, total| {
+                let scorer = match &clf {
+                    Some(c) => segmo::pipeline::Scorer::Classifier(c),
+                    None if oracle => segmo::pipeline::Scorer::Truth(&gts),
+                    None => segmo::pipeline::Scorer::Heuristic,
+                };
+                let seg = segmo::pipeline::segment_lite(&clip, scorer, &opts, &dev, |stage, done, total| {
                     pb.set_message(format!("{name}: {stage} {done}/{total}"))
                 })?;
                 pb.finish_and_clear();
                 let preds: Vec<Vec<bool>> = seg.labels.iter().map(|l| l.labels.iter().map(|&v| v > 0).collect()).collect();
                 let score = segmo::eval::score_sequence(name, &preds, &gts, clip.width as usize, clip.height as usize, &Default::default());
+                let truth = segmo::train::labels::majority_labels(&seg.tracks, &gts);
+                let tracks = segmo::eval::track_labels::TrackAgreement::of(&truth, &seg.probs, &seg.objects.object);
                 println!(
-                    "{name}: J {:.3} F {:.3} ({} objects, threshold {:?}, {:.0} ms/frame)",
+                    "{name}: J {:.3} F {:.3} ({} objects, threshold {:?}, {tracks}, {:.0} ms/frame)",
                     score.j_mean,
                     score.f_mean,
                     seg.objects.count,
@@ -476,13 +499,13 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
             pb.finish_and_clear();
             print!("{}", segmo::bench::tracks::table(&report));
         }
-        Cmd::Train { data, out, log, cache, synthetic, validation, steps, tracks, frames, lr, weight_decay, p_davis, seed, val_every, semantic_dim } => {
+        Cmd::Train { data, out, log, cache, synthetic, validation, steps, tracks, frames, lr, weight_decay, p_davis, seed, val_every, semantic_dim, residual } => {
             let log = log.unwrap_or_else(|| out.with_extension("csv"));
             let cache = cache.unwrap_or_else(|| home_cache("segmo-train-cache"));
             let command = std::env::args().collect::<Vec<_>>().join(" ");
             let opts = segmo::train::TrainOptions {
                 data, cache, out: out.clone(), log: log.clone(), synthetic, validation, steps, tracks, frames, lr, weight_decay, p_davis, seed, val_every,
-                config: segmo::motion::ClassifierConfig::lite(semantic_dim),
+                config: segmo::motion::ClassifierConfig { residual, ..segmo::motion::ClassifierConfig::lite(semantic_dim) },
                 command,
             };
             let pb = spinner("train");

@@ -22,6 +22,7 @@
 pub mod load;
 pub mod tapvid;
 pub mod track_containment;
+pub mod track_labels;
 
 #[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
 pub use load::evaluate_dirs;

@@ -9,6 +9,10 @@ pub struct ClassifierConfig {
     pub depth: bool,
     /// Visibility and confidence values as two per-point channels (`extra_info`, released: true).
     pub extra_info: bool,
+    /// Camera-compensated motion ([`super::ego_residual`]) as extra per-point channels (lite
+    /// tier; released: false). Older files without the field read as false.
+    #[serde(default)]
+    pub residual: bool,
     /// Width of the per-track semantic vector that joins the decoder's feed-forward path
     /// (released: 768, DINOv2 ViT-B/14 keys; 0 = motion only).
     pub semantic_dim: usize,
@@ -34,6 +38,7 @@ impl ClassifierConfig {
         Self {
             depth: true,
             extra_info: true,
+            residual: false,
             semantic_dim: 768,
             freqs: 10,
             motion_dim: 16,
@@ -53,6 +58,11 @@ impl ClassifierConfig {
         Self { depth: false, semantic_dim, ..Self::full() }
     }
 
+    /// [`Self::lite`] that also reads the camera-compensated motion channels.
+    pub fn lite_residual(semantic_dim: usize) -> Self {
+        Self { residual: true, ..Self::lite(semantic_dim) }
+    }
+
     /// Channels of the NeRF encoding of one 2-vector: the vector itself plus sin and cos per band.
     pub fn encoded_dim(&self) -> usize {
         2 + 2 * 2 * self.freqs
@@ -60,14 +70,19 @@ impl ClassifierConfig {
 
     /// Per-point input channels of the motion encoder (released: 42 + 42 + 2 + 2 = 88).
     pub fn input_dim(&self) -> usize {
-        2 * self.encoded_dim() + 2 * self.depth as usize + 2 * self.extra_info as usize
+        2 * self.encoded_dim()
+            + 2 * self.depth as usize
+            + 2 * self.extra_info as usize
+            + super::ego_residual::CHANNELS * self.residual as usize
     }
 
     /// A one-line identity stored in weight files, so a file for another configuration is
     /// refused by name before any tensor is compared.
     pub fn signature(&self) -> String {
+        // Files written before the residual channels existed keep their signature.
+        let residual = if self.residual { " residual" } else { "" };
         format!(
-            "traj_oa_depth depth={} extra_info={} semantic={} freqs={} motion={}x{}h ffn{} layers{} decoder={}x{}h ffn{} blocks{}",
+            "traj_oa_depth depth={} extra_info={}{residual} semantic={} freqs={} motion={}x{}h ffn{} layers{} decoder={}x{}h ffn{} blocks{}",
             self.depth,
             self.extra_info,
             self.semantic_dim,
@@ -106,5 +121,8 @@ mod tests {
     fn released_model_has_88_input_channels() {
         assert_eq!(ClassifierConfig::full().input_dim(), 88);
         assert_eq!(ClassifierConfig::lite(32).input_dim(), 86);
+        assert_eq!(ClassifierConfig::lite_residual(32).input_dim(), 88);
+        assert!(!ClassifierConfig::lite(16).signature().contains("residual"));
+        assert_ne!(ClassifierConfig::lite(16).signature(), ClassifierConfig::lite_residual(16).signature());
     }
 }

@@ -3,6 +3,7 @@
 //! (full tier) depth and its change, then visibility and confidence values.
 
 use super::config::ClassifierConfig;
+use super::ego_residual;
 use crate::error::{Result, SegmoError};
 
 /// Classifier input for one clip, track-major: element `(n, t)` of a `[N, T]` array is at
@@ -21,6 +22,9 @@ pub struct ClassifierInput {
     pub confidence: Vec<f32>,
     /// `[N, T]` depth at each point (full tier only).
     pub depth: Option<Vec<f32>>,
+    /// `[N, T, ego_residual::CHANNELS]` camera-compensated motion (lite tier, when the
+    /// configuration reads it).
+    pub residual: Option<Vec<f32>>,
     /// `[N, S]` semantic vector per track (DINO keys in the full tier, the appearance
     /// descriptor in the lite tier).
     pub semantic: Option<Vec<f32>>,
@@ -48,6 +52,12 @@ impl ClassifierInput {
             (Some(d), true) => arrays.push(("depth", d, nt)),
             (None, true) => return bad("the model needs depth per point and none was given".into()),
             (Some(_), false) => return bad("depth given to a model without depth channels".into()),
+            (None, false) => {}
+        }
+        match (&self.residual, config.residual) {
+            (Some(r), true) => arrays.push(("residual", r, nt * ego_residual::CHANNELS)),
+            (None, true) => return bad("the model reads camera-compensated motion and none was given".into()),
+            (Some(_), false) => return bad("camera-compensated motion given to a model without those channels".into()),
             (None, false) => {}
         }
         match (&self.semantic, config.semantic_dim) {
@@ -102,6 +112,11 @@ impl ClassifierInput {
                 if let Some(d) = &self.depth {
                     out.depth.get_or_insert_with(Vec::new).push(d[p]);
                 }
+                // Distances from the camera's motion: the same mirrored or played backwards.
+                if let Some(r) = &self.residual {
+                    let k = ego_residual::CHANNELS;
+                    out.residual.get_or_insert_with(Vec::new).extend_from_slice(&r[p * k..(p + 1) * k]);
+                }
             }
         }
         if let Some(s) = &self.semantic {
@@ -146,6 +161,11 @@ impl ClassifierInput {
                 if config.extra_info {
                     row[k] = self.visibility[p];
                     row[k + 1] = self.confidence[p];
+                    k += 2;
+                }
+                if let Some(r) = &self.residual {
+                    let m = ego_residual::CHANNELS;
+                    row[k..k + m].copy_from_slice(&r[p * m..(p + 1) * m]);
                 }
             }
         }
@@ -227,6 +247,7 @@ mod tests {
             visibility: vec![0.9; 3],
             confidence: vec![0.8; 3],
             depth: None,
+            residual: None,
             semantic: None,
         };
         input.check(&c).unwrap();

@@ -9,6 +9,7 @@
 pub mod appearance;
 pub mod classifier;
 pub mod config;
+pub mod ego_residual;
 pub mod heuristic;
 pub mod init;
 pub mod inputs;

@@ -26,6 +26,7 @@ pub fn lite_input(tracks: &Tracks, frames: &[Vec<u8>], config: &ClassifierConfig
     };
     let mut input = motion_input(tracks);
     input.semantic = semantic;
+    input.residual = config.residual.then(|| super::ego_residual::residual_channels(tracks));
     Ok(input)
 }
 
@@ -55,6 +56,7 @@ pub fn motion_input(tracks: &Tracks) -> ClassifierInput {
         visible,
         confidence,
         depth: None,
+        residual: None,
         semantic: None,
     };
     input.ensure_visible_per_frame();

@@ -68,6 +68,9 @@ fn to_bundle(c: &TrainClip) -> Bundle {
     put("visible", vec![n, t], &c.input.visible);
     put("visibility", vec![n, t], &c.input.visibility);
     put("confidence", vec![n, t], &c.input.confidence);
+    if let Some(r) = &c.input.residual {
+        put("residual", vec![n, t, crate::motion::ego_residual::CHANNELS], r);
+    }
     if let Some(s) = &c.input.semantic {
         put("semantic", vec![n, s.len() / n], s);
     }
@@ -88,6 +91,7 @@ fn from_bundle(name: &str, b: &Bundle) -> Result<TrainClip> {
         visibility: get("visibility")?.data,
         confidence: get("confidence")?.data,
         depth: None,
+        residual: b.tensors.get("residual").map(|r| r.data.clone()),
         semantic: b.tensors.get("semantic").map(|s| s.data.clone()),
     };
     Ok(TrainClip { name: name.to_string(), input, labels: get("labels")?.data })
@@ -95,7 +99,9 @@ fn from_bundle(name: &str, b: &Bundle) -> Result<TrainClip> {
 
 /// Cache key of everything that shapes a prepared clip.
 pub fn cache_key(tracker: &TrackerConfig, config: &ClassifierConfig, extra: &str) -> String {
-    let text = format!("{tracker:?}|{}|{}|{extra}", config.depth, config.semantic_dim);
+    // The residual flag joins the key only when set, so existing caches stay valid.
+    let residual = if config.residual { "|residual" } else { "" };
+    let text = format!("{tracker:?}|{}|{}{residual}|{extra}", config.depth, config.semantic_dim);
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in text.bytes() {
         h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);

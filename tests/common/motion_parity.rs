@@ -39,6 +39,7 @@ pub fn load(bytes: &[u8]) -> Case {
         visibility: t("visibility").data,
         confidence: t("confidence").data,
         semantic: dino.then(|| t("dino").data),
+        residual: None,
     };
     let state_dict = serde_json::from_str(&b.metadata["state_dict"]).expect("state_dict metadata");
     Case { config, input, probs: t("probs").data, motion: t("motion").data, state_dict }
