@@ -27,10 +27,13 @@ use {
 pub struct LiteOptions {
     pub tracker: TrackerConfig,
     /// Frames and tracks per classifier window (the training window: the model sees inputs
-    /// like those it learned from). Windows overlap by half; a track's logits are averaged
-    /// over the windows where it is visible at least twice.
+    /// like those it learned from). A track's logits are averaged over the windows where it
+    /// is visible at least twice.
     pub window_frames: usize,
     pub window_tracks: usize,
+    /// Frames between window starts: `window_frames` tiles the clip (the last window ends at
+    /// the last frame), half of it classifies each track twice for twice the time.
+    pub window_stride: usize,
     pub objects: ObjectOptions,
     pub densify: DensifyOptions,
     /// Object labels spread at most this many grid strides (geodesic) from object points.
@@ -43,6 +46,7 @@ impl Default for LiteOptions {
             tracker: TrackerConfig::default(),
             window_frames: 24,
             window_tracks: 256,
+            window_stride: 12,
             objects: ObjectOptions::default(),
             densify: DensifyOptions::default(),
             max_object_strides: 3.0,
@@ -71,10 +75,10 @@ pub struct Segmentation {
 
 /// Probability per track from windows of `frames` x at most `tracks` (deterministic split).
 #[cfg(not(target_family = "wasm"))]
-pub fn classify_windows(clf: &MotionClassifier, input: &ClassifierInput, frames: usize, tracks: usize) -> Result<(Vec<f32>, Vec<usize>)> {
+pub fn classify_windows(clf: &MotionClassifier, input: &ClassifierInput, frames: usize, tracks: usize, stride: usize) -> Result<(Vec<f32>, Vec<usize>)> {
     let (n, t) = (input.tracks, input.frames);
     let len = t.min(frames.max(2));
-    let stride = (len / 2).max(1);
+    let stride = stride.clamp(1, len);
     let mut starts: Vec<usize> = (0..).map(|i| i * stride).take_while(|&s| s + len <= t).collect();
     if starts.last() != Some(&(t - len)) {
         starts.push(t - len);
@@ -150,11 +154,17 @@ pub fn segment_lite(
     let (probs, classified) = match scorer {
         Scorer::Classifier(clf) => {
             let s = std::time::Instant::now();
-            let input = lite_input(&tracks, &clip.frames, &clf.config)?;
+            let input = if dev.is_gpu() && clf.config.semantic_dim == crate::motion::appearance::APPEARANCE_DIM {
+                let gpu = crate::tracks::dis::gpu::Gpu::new(&dev.device)?;
+                let semantic = crate::motion::appearance_gpu::queue(&gpu, &tracks, &clip.frames)?.finish(&gpu)?;
+                crate::motion::track_input::assemble_lite(&tracks, &clf.config, Some(semantic))?
+            } else {
+                lite_input(&tracks, &clip.frames, &clf.config)?
+            };
             times.features = ms(s);
             progress("classifier", 0, 1);
             let s = std::time::Instant::now();
-            let r = classify_windows(clf, &input, opts.window_frames, opts.window_tracks)?;
+            let r = classify_windows(clf, &input, opts.window_frames, opts.window_tracks, opts.window_stride)?;
             times.classifier = ms(s);
             r
         }

@@ -57,6 +57,15 @@ async fn densifier_sweeps_match_the_cpu_reference_on_webgpu() {
 }
 
 #[wasm_bindgen_test]
+async fn appearance_box_means_match_the_cpu_reference_on_webgpu() {
+    let dev = ComputeDevice::select_async(DevicePreference::Gpu).await.expect("WebGPU adapter");
+    let gpu = segmo::tracks::dis::gpu::Gpu::new(&dev.device).expect("GPU context");
+    let err = segmo::motion::appearance_gpu::check_against_cpu(&gpu).await.expect("appearance kernel runs");
+    web_sys::console::log_1(&format!("appearance: max abs difference {err} from the CPU").into());
+    assert!(err < 5e-3, "{err}");
+}
+
+#[wasm_bindgen_test]
 async fn auto_device_picks_webgpu_and_reports_it() {
     let dev = ComputeDevice::select_async(DevicePreference::Auto).await.unwrap();
     assert!(dev.is_gpu(), "{}", dev.info);

@@ -76,6 +76,12 @@ enum Cmd {
         /// Densifier: cost per level of colour change crossed (default 0.5).
         #[arg(long)]
         colour_weight: Option<f32>,
+        /// Frames between classifier windows (default 12: half-overlapping windows).
+        #[arg(long)]
+        window_stride: Option<usize>,
+        /// Objects: likely-moving tracks above this join a confident object (default 0.5).
+        #[arg(long)]
+        extend_threshold: Option<f32>,
     },
     /// Long-range point tracks (DIS optical flow chained into trajectories): writes
     /// the tracks (.npz or .safetensors: xy [T,N,2], visible [T,N], confidence [T,N],
@@ -347,7 +353,7 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
                 overlay.display()
             );
         }
-        Cmd::EvalLite { data, sequences, weights, max_frames, device, out, heuristic, oracle, object_strides, colour_weight } => {
+        Cmd::EvalLite { data, sequences, weights, max_frames, device, out, heuristic, oracle, object_strides, colour_weight, window_stride, extend_threshold } => {
             let dev = flow_device(&device)?;
             let mut opts = segmo::pipeline::LiteOptions::default();
             if let Some(s) = object_strides {
@@ -355,6 +361,12 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
             }
             if let Some(c) = colour_weight {
                 opts.densify.colour_weight = c;
+            }
+            if let Some(s) = window_stride {
+                opts.window_stride = s;
+            }
+            if let Some(e) = extend_threshold {
+                opts.objects.extend_threshold = e;
             }
             let clf = if heuristic || oracle { None } else { Some(load_classifier(weights.as_deref(), &dev)?) };
             let mut scores = Vec::new();

@@ -19,7 +19,8 @@ struct Integral {
     sums: Vec<f64>,
 }
 
-const CH: usize = 7;
+/// Channels whose box means the descriptor reads.
+pub const CH: usize = 7;
 
 impl Integral {
     fn new(rgba: &[u8], w: usize, h: usize) -> Self {
@@ -72,16 +73,22 @@ pub fn radii(width: usize, height: usize) -> (usize, usize) {
     (r, 4 * r)
 }
 
-/// `[N, APPEARANCE_DIM]` descriptors of `tracks` at their query frames; `frames` are RGBA8.
-pub fn describe(tracks: &Tracks, frames: &[Vec<u8>]) -> Vec<f32> {
-    let (w, h) = (tracks.width, tracks.height);
-    let (r1, r2) = radii(w, h);
-    let mut out = vec![0.0; tracks.n * APPEARANCE_DIM];
+/// The tracks described at each frame (their query frame), frame by frame.
+pub fn by_query_frame(tracks: &Tracks) -> Vec<Vec<usize>> {
     let mut by_frame: Vec<Vec<usize>> = vec![Vec::new(); tracks.frames];
     for j in 0..tracks.n {
         by_frame[tracks.query_frame[j] as usize].push(j);
     }
-    for (t, members) in by_frame.iter().enumerate() {
+    by_frame
+}
+
+/// `[N, APPEARANCE_DIM]` descriptors of `tracks` at their query frames; `frames` are RGBA8.
+/// The CPU reference of [`super::appearance_gpu`].
+pub fn describe(tracks: &Tracks, frames: &[Vec<u8>]) -> Vec<f32> {
+    let (w, h) = (tracks.width, tracks.height);
+    let (r1, r2) = radii(w, h);
+    let mut out = vec![0.0; tracks.n * APPEARANCE_DIM];
+    for (t, members) in by_query_frame(tracks).iter().enumerate() {
         if members.is_empty() {
             continue;
         }
@@ -89,16 +96,16 @@ pub fn describe(tracks: &Tracks, frames: &[Vec<u8>]) -> Vec<f32> {
         let whole = integral.mean(w as f32 / 2.0, h as f32 / 2.0, w.max(h));
         for &j in members {
             let [x, y] = tracks.xy[t * tracks.n + j];
-            let d = descriptor(&integral, &whole, x, y, r1, r2);
+            let d = descriptor(&integral.mean(x, y, r1), &integral.mean(x, y, r2), &whole);
             out[j * APPEARANCE_DIM..(j + 1) * APPEARANCE_DIM].copy_from_slice(&d);
         }
     }
     out
 }
 
-fn descriptor(ii: &Integral, whole: &[f64; CH], x: f32, y: f32, r1: usize, r2: usize) -> [f32; APPEARANCE_DIM] {
-    let a = ii.mean(x, y, r1);
-    let b = ii.mean(x, y, r2);
+/// The descriptor from the channel means of the small box `a`, the large box `b` and the
+/// whole frame.
+pub fn descriptor(a: &[f64; CH], b: &[f64; CH], whole: &[f64; CH]) -> [f32; APPEARANCE_DIM] {
     let std = |m: &[f64; CH], k: usize| (m[3 + k] - m[k] * m[k]).max(0.0).sqrt();
     let mut d = [0.0f64; APPEARANCE_DIM];
     for k in 0..3 {

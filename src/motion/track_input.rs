@@ -11,19 +11,26 @@ use crate::tracks::Tracks;
 /// the released `visib_value` / `confi_value` channels; the appearance descriptor as the
 /// semantic vector when `config.semantic_dim` is [`appearance::APPEARANCE_DIM`].
 pub fn lite_input(tracks: &Tracks, frames: &[Vec<u8>], config: &ClassifierConfig) -> Result<ClassifierInput> {
+    let semantic = (config.semantic_dim == appearance::APPEARANCE_DIM).then(|| appearance::describe(tracks, frames));
+    assemble_lite(tracks, config, semantic)
+}
+
+/// [`lite_input`] with the appearance descriptors already computed (on the GPU, by
+/// [`super::appearance_gpu`]); `semantic` must be given exactly when the configuration reads it.
+pub fn assemble_lite(tracks: &Tracks, config: &ClassifierConfig, semantic: Option<Vec<f32>>) -> Result<ClassifierInput> {
     if config.depth {
         return Err(SegmoError::BadInput("lite input has no depth; the configuration asks for it".into()));
     }
-    let semantic = match config.semantic_dim {
-        0 => None,
-        appearance::APPEARANCE_DIM => Some(appearance::describe(tracks, frames)),
-        k => {
+    match (config.semantic_dim, &semantic) {
+        (0, None) => {}
+        (appearance::APPEARANCE_DIM, Some(s)) if s.len() == tracks.n * appearance::APPEARANCE_DIM => {}
+        (k, _) => {
             return Err(SegmoError::BadInput(format!(
                 "lite input has a {}-d appearance vector; the configuration asks for {k}",
                 appearance::APPEARANCE_DIM
             )))
         }
-    };
+    }
     let mut input = motion_input(tracks);
     input.semantic = semantic;
     input.residual = config.residual.then(|| super::ego_residual::residual_channels(tracks));
