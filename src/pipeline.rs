@@ -142,6 +142,29 @@ pub fn segment_lite(
     dev: &ComputeDevice,
     mut progress: impl FnMut(&str, usize, usize),
 ) -> Result<Segmentation> {
+    let scored = score_tracks(clip, scorer, opts, dev, &mut progress)?;
+    masks_from_scores(clip, scored, opts, dev, progress)
+}
+
+/// The first half of [`segment_lite`]: tracks and P(moving) per track.
+#[derive(Clone)]
+pub struct ScoredTracks {
+    pub tracks: Tracks,
+    pub probs: Vec<f32>,
+    /// Windows (or pairs) that scored each track; 0 = unclassified.
+    pub classified: Vec<usize>,
+    pub times: StageTimes,
+}
+
+/// Tracks `clip` and scores every track.
+#[cfg(not(target_family = "wasm"))]
+pub fn score_tracks(
+    clip: &Clip,
+    scorer: Scorer,
+    opts: &LiteOptions,
+    dev: &ComputeDevice,
+    mut progress: impl FnMut(&str, usize, usize),
+) -> Result<ScoredTracks> {
     if clip.len() < 2 {
         return Err(SegmoError::BadInput(format!("motion needs at least 2 frames, the clip has {}", clip.len())));
     }
@@ -182,6 +205,21 @@ pub fn segment_lite(
             (labels, vec![1; tracks.n])
         }
     };
+    Ok(ScoredTracks { tracks, probs, classified, times })
+}
+
+/// The second half of [`segment_lite`]: objects from the scored tracks, then dense labels.
+#[cfg(not(target_family = "wasm"))]
+pub fn masks_from_scores(
+    clip: &Clip,
+    scored: ScoredTracks,
+    opts: &LiteOptions,
+    dev: &ComputeDevice,
+    mut progress: impl FnMut(&str, usize, usize),
+) -> Result<Segmentation> {
+    let ScoredTracks { tracks, probs, classified, mut times } = scored;
+    let (w, h) = (clip.width as usize, clip.height as usize);
+    let ms = |s: std::time::Instant| s.elapsed().as_secs_f64() * 1e3;
     let s = std::time::Instant::now();
     let stride = opts.tracker.tracks.grid_stride.unwrap_or_else(|| default_grid_stride(w, h));
     let classified_probs: Vec<f32> = probs.iter().zip(&classified).map(|(&p, &c)| if c > 0 { p } else { 0.0 }).collect();

@@ -231,6 +231,31 @@ fn eval_tracks_scores_sequences_in_the_davis_layout() {
 }
 
 #[test]
+fn eval_lite_scores_the_stages_on_ground_truth_tracks_and_the_baseline() {
+    let d = tmp("eval-lite");
+    let o = segmo(&["sample", "--out", d.join("s1").to_str().unwrap(), "--width", "160", "--height", "96", "--frames", "10"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let data = d.to_str().unwrap();
+    // Tracks labelled from the ground truth: the objects + densifier ceiling, two densifier caps
+    // scored on the same tracks.
+    let o = segmo(&["eval-lite", data, "--sequences", "s1", "--oracle", "--object-strides", "3,1000", "--device", "cpu"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(out.contains("== object strides 3,") && out.contains("== object strides 1000,"), "{out}");
+    assert!(out.contains("bacc 1.000"), "ground-truth labels agree with themselves: {out}");
+    let j = |line: &str| line.split("J ").nth(1).and_then(|r| r.split(' ').next()).and_then(|v| v.parse::<f64>().ok()).unwrap();
+    let lines: Vec<&str> = out.lines().filter(|l| l.starts_with("s1 [")).collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    // Uncapped, perfect track labels give near-perfect masks on the textured sample.
+    assert!(j(lines[1]) > 0.8, "{out}");
+    let o = segmo(&["eval-lite", data, "--sequences", "s1", "--baseline"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("(baseline)"));
+    let o = segmo(&["eval-lite", data, "--sequences", "s1", "--baseline", "--oracle"]);
+    assert!(!o.status.success(), "conflicting scorers are refused");
+}
+
+#[test]
 fn tracks_needs_two_frames_and_a_known_format() {
     let d = tmp("tracks-bad");
     let f = d.join("frames");

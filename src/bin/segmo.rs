@@ -70,18 +70,23 @@ enum Cmd {
         /// densifier stages; a diagnosis for training data).
         #[arg(long, conflicts_with = "heuristic")]
         oracle: bool,
-        /// Densifier: object labels reach at most this many grid strides (default 3).
-        #[arg(long)]
-        object_strides: Option<f32>,
+        /// Score `segment --method baseline` (frame differencing) instead of the lite pipeline.
+        #[arg(long, conflicts_with_all = ["heuristic", "oracle"])]
+        baseline: bool,
+        /// Densifier: object labels reach at most this many grid strides (default 3); a
+        /// comma-separated list scores each value on the same tracks.
+        #[arg(long, value_delimiter = ',')]
+        object_strides: Vec<f32>,
         /// Densifier: cost per level of colour change crossed (default 0.5).
         #[arg(long)]
         colour_weight: Option<f32>,
         /// Frames between classifier windows (default 12: half-overlapping windows).
         #[arg(long)]
         window_stride: Option<usize>,
-        /// Objects: likely-moving tracks above this join a confident object (default 0.5).
-        #[arg(long)]
-        extend_threshold: Option<f32>,
+        /// Objects: likely-moving tracks above this join a confident object (default 0.5); a
+        /// list scores each value on the same tracks.
+        #[arg(long, value_delimiter = ',')]
+        extend_threshold: Vec<f32>,
     },
     /// Long-range point tracks (DIS optical flow chained into trajectories): writes
     /// the tracks (.npz or .safetensors: xy [T,N,2], visible [T,N], confidence [T,N],
@@ -353,56 +358,86 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
                 overlay.display()
             );
         }
-        Cmd::EvalLite { data, sequences, weights, max_frames, device, out, heuristic, oracle, object_strides, colour_weight, window_stride, extend_threshold } => {
+        Cmd::EvalLite { data, sequences, weights, max_frames, device, out, heuristic, oracle, baseline, object_strides, colour_weight, window_stride, extend_threshold } => {
             let dev = flow_device(&device)?;
             let mut opts = segmo::pipeline::LiteOptions::default();
-            if let Some(s) = object_strides {
-                opts.max_object_strides = s;
-            }
             if let Some(c) = colour_weight {
                 opts.densify.colour_weight = c;
             }
             if let Some(s) = window_stride {
                 opts.window_stride = s;
             }
-            if let Some(e) = extend_threshold {
-                opts.objects.extend_threshold = e;
-            }
-            let clf = if heuristic || oracle { None } else { Some(load_classifier(weights.as_deref(), &dev)?) };
-            let mut scores = Vec::new();
+            // Variants of the later stages, each scored on the same tracks and probabilities.
+            let strides = if object_strides.is_empty() { vec![opts.max_object_strides] } else { object_strides };
+            let extends = if extend_threshold.is_empty() { vec![opts.objects.extend_threshold] } else { extend_threshold };
+            let variants: Vec<segmo::pipeline::LiteOptions> = strides
+                .iter()
+                .flat_map(|&s| extends.iter().map(move |&e| (s, e)))
+                .map(|(s, e)| {
+                    let mut o = opts.clone();
+                    o.max_object_strides = s;
+                    o.objects.extend_threshold = e;
+                    o
+                })
+                .collect();
+            let clf = if heuristic || oracle || baseline { None } else { Some(load_classifier(weights.as_deref(), &dev)?) };
+            let mut scores = vec![Vec::new(); variants.len()];
             for name in &sequences {
                 let dir = data.join(name);
                 let pb = spinner(&format!("{name}: reading"));
                 let (clip, gts) = segmo::io::davis::read_sequence(&dir, max_frames)?;
+                if baseline {
+                    pb.set_message(format!("{name}: baseline"));
+                    let labels = segmo::baseline::segment(&clip, &Default::default())?;
+                    pb.finish_and_clear();
+                    let preds: Vec<Vec<bool>> = labels.iter().map(|l| l.labels.iter().map(|&v| v > 0).collect()).collect();
+                    let score = segmo::eval::score_sequence(name, &preds, &gts, clip.width as usize, clip.height as usize, &Default::default());
+                    println!("{name}: J {:.3} F {:.3} (baseline)", score.j_mean, score.f_mean);
+                    scores[0].push(score);
+                    continue;
+                }
                 let scorer = match &clf {
                     Some(c) => segmo::pipeline::Scorer::Classifier(c),
                     None if oracle => segmo::pipeline::Scorer::Truth(&gts),
                     None => segmo::pipeline::Scorer::Heuristic,
                 };
-                let seg = segmo::pipeline::segment_lite(&clip, scorer, &opts, &dev, |stage, done, total| {
+                let scored = segmo::pipeline::score_tracks(&clip, scorer, &opts, &dev, |stage, done, total| {
                     pb.set_message(format!("{name}: {stage} {done}/{total}"))
                 })?;
                 pb.finish_and_clear();
-                let preds: Vec<Vec<bool>> = seg.labels.iter().map(|l| l.labels.iter().map(|&v| v > 0).collect()).collect();
-                let score = segmo::eval::score_sequence(name, &preds, &gts, clip.width as usize, clip.height as usize, &Default::default());
-                let truth = segmo::train::labels::majority_labels(&seg.tracks, &gts);
-                let tracks = segmo::eval::track_labels::TrackAgreement::of(&truth, &seg.probs, &seg.objects.object);
-                println!(
-                    "{name}: J {:.3} F {:.3} ({} objects, threshold {:?}, {tracks}, {:.0} ms/frame)",
-                    score.j_mean,
-                    score.f_mean,
-                    seg.objects.count,
-                    seg.objects.threshold,
-                    (seg.times.tracks + seg.times.features + seg.times.classifier + seg.times.objects + seg.times.masks) / clip.len() as f64
-                );
-                if let Some(out) = &out {
-                    let o = out.join(name);
-                    segmo::io::write_labels(&o.join("masks"), &seg.labels)?;
-                    segmo::io::write_overlay(&o, &clip, &seg.labels, 12)?;
+                for (v, variant) in variants.iter().enumerate() {
+                    let seg = segmo::pipeline::masks_from_scores(&clip, scored.clone(), variant, &dev, |_, _, _| {})?;
+                    let label = if variants.len() > 1 {
+                        format!("{name} [strides {}, extend {}]", variant.max_object_strides, variant.objects.extend_threshold)
+                    } else {
+                        name.clone()
+                    };
+                    let preds: Vec<Vec<bool>> = seg.labels.iter().map(|l| l.labels.iter().map(|&v| v > 0).collect()).collect();
+                    let score = segmo::eval::score_sequence(name, &preds, &gts, clip.width as usize, clip.height as usize, &Default::default());
+                    let truth = segmo::train::labels::majority_labels(&seg.tracks, &gts);
+                    let tracks = segmo::eval::track_labels::TrackAgreement::of(&truth, &seg.probs, &seg.objects.object);
+                    println!(
+                        "{label}: J {:.3} F {:.3} ({} objects, threshold {:?}, {tracks}, {:.0} ms/frame)",
+                        score.j_mean,
+                        score.f_mean,
+                        seg.objects.count,
+                        seg.objects.threshold,
+                        (seg.times.tracks + seg.times.features + seg.times.classifier + seg.times.objects + seg.times.masks) / clip.len() as f64
+                    );
+                    if let Some(out) = out.as_ref().filter(|_| v == 0) {
+                        let o = out.join(name);
+                        segmo::io::write_labels(&o.join("masks"), &seg.labels)?;
+                        segmo::io::write_overlay(&o, &clip, &seg.labels, 12)?;
+                    }
+                    scores[v].push(score);
                 }
-                scores.push(score);
             }
-            print!("{}", segmo::eval::EvalReport::new(scores, Default::default()).table());
+            for (variant, scores) in variants.iter().zip(scores) {
+                if variants.len() > 1 {
+                    println!("\n== object strides {}, extend threshold {}", variant.max_object_strides, variant.objects.extend_threshold);
+                }
+                print!("{}", segmo::eval::EvalReport::new(scores, Default::default()).table());
+            }
         }
         Cmd::Tracks { input, out, max_frames, stride, query_every, max_tracks, no_overlay, fps, device } => {
             let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
