@@ -46,10 +46,10 @@ impl Default for LiteOptions {
             tracker: TrackerConfig::default(),
             window_frames: 24,
             window_tracks: 256,
-            window_stride: 12,
+            window_stride: 24,
             objects: ObjectOptions::default(),
             densify: DensifyOptions::default(),
-            max_object_strides: 3.0,
+            max_object_strides: 10.0,
         }
     }
 }

@@ -38,8 +38,8 @@ enum Cmd {
         /// Frame rate of the overlay video.
         #[arg(long, default_value_t = 12)]
         fps: u32,
-        /// baseline (the default until the lite pipeline beats it on held-out video) or lite.
-        #[arg(long, default_value = "baseline")]
+        /// lite (the learned pipeline, default) or baseline (frame differencing).
+        #[arg(long, default_value = "lite")]
         method: String,
         /// Classifier weights (default: the shipped lite weights).
         #[arg(long)]
@@ -80,7 +80,7 @@ enum Cmd {
         /// Densifier: cost per level of colour change crossed (default 0.5).
         #[arg(long)]
         colour_weight: Option<f32>,
-        /// Frames between classifier windows (default 12: half-overlapping windows).
+        /// Frames between classifier windows (default 24: windows tile the clip).
         #[arg(long)]
         window_stride: Option<usize>,
         /// Objects: likely-moving tracks above this join a confident object (default 0.5); a
