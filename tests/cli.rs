@@ -109,10 +109,12 @@ fn one_frame_clip_is_an_error() {
     let f = d.join("frames");
     std::fs::create_dir_all(&f).unwrap();
     write_png(&f.join("00000.png"), 32, 24, 0);
-    let o = segmo(&["segment", f.to_str().unwrap(), "--out", d.join("o").to_str().unwrap()]);
-    assert!(!o.status.success());
-    assert!(stderr(&o).contains("at least two frames"), "{}", stderr(&o));
-    assert!(!d.join("o").exists());
+    for (method, says) in [("lite", "motion needs at least 2 frames"), ("baseline", "at least two frames")] {
+        let o = segmo(&["segment", f.to_str().unwrap(), "--out", d.join("o").to_str().unwrap(), "--method", method]);
+        assert!(!o.status.success());
+        assert!(stderr(&o).contains(says), "{method}: {}", stderr(&o));
+        assert!(!d.join("o").exists());
+    }
 }
 
 #[test]
