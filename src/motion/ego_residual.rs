@@ -37,35 +37,11 @@ pub fn residual_channels(tracks: &Tracks) -> Vec<f32> {
         }
         for a in 0..t_len - gap {
             let b = a + gap;
-            let ids: Vec<usize> = (0..n).filter(|&j| tracks.visible[a * n + j] && tracks.visible[b * n + j]).collect();
-            if ids.is_empty() {
-                continue;
-            }
-            let at = |f: usize, j: usize| -> Point {
-                let [x, y] = tracks.xy[f * n + j];
-                (x as f64, y as f64)
-            };
-            let src: Vec<Point> = ids.iter().map(|&j| at(a, j)).collect();
-            let dst: Vec<Point> = ids.iter().map(|&j| at(b, j)).collect();
-            let h = if ids.len() >= 8 {
-                estimate(&src, &dst, (tracks.width, tracks.height), 200, inlier_px(gap), 0x2E51 + (a * 8 + c) as u64)
-            } else {
-                None
-            };
-            let residual: Vec<f64> = src
-                .iter()
-                .zip(&dst)
-                .map(|(s, d)| {
-                    let q = h.as_ref().map_or(Some(*s), |h| h.apply(s.0, s.1));
-                    q.map_or(f64::INFINITY, |q| (q.0 - d.0).hypot(q.1 - d.1))
-                })
-                .collect();
-            let mut sorted: Vec<f64> = residual.iter().copied().filter(|r| r.is_finite()).collect();
-            sorted.sort_by(f64::total_cmp);
-            let floor = (3.0 * sorted.get(sorted.len() / 2).copied().unwrap_or(0.0)).max(MIN_FLOOR);
+            let p = pair_residuals(tracks, a, b, inlier_px(gap), 0x2E51 + (a * 8 + c) as u64);
+            let floor = (3.0 * p.median).max(MIN_FLOOR);
             // The pair's value goes to its first frame, and to its second at the clip's end.
             let targets: &[usize] = if b + gap >= t_len { &[a, b] } else { &[a] };
-            for (&j, r) in ids.iter().zip(&residual) {
+            for (&j, r) in p.ids.iter().zip(&p.residual) {
                 let v = ((r / floor) as f32).min(CAP) / CAP;
                 for &f in targets {
                     out[(j * t_len + f) * CHANNELS + c] = v;
@@ -74,6 +50,41 @@ pub fn residual_channels(tracks: &Tracks) -> Vec<f32> {
         }
     }
     out
+}
+
+/// How far the tracks visible at frames `a` and `b` stray from the dominant planar motion
+/// between them (RANSAC with `inlier_px`, `seed`); without one (fewer than 8 tracks, or no
+/// trustworthy fit) from a static camera, and `fitted` says so.
+pub(crate) struct PairResiduals {
+    pub ids: Vec<usize>,
+    pub residual: Vec<f64>,
+    /// Median of the finite residuals (0 with none): the pair's noise scale.
+    pub median: f64,
+    pub fitted: bool,
+}
+
+pub(crate) fn pair_residuals(tracks: &Tracks, a: usize, b: usize, inlier_px: f64, seed: u64) -> PairResiduals {
+    let n = tracks.n;
+    let ids: Vec<usize> = (0..n).filter(|&j| tracks.visible[a * n + j] && tracks.visible[b * n + j]).collect();
+    let at = |f: usize, j: usize| -> Point {
+        let [x, y] = tracks.xy[f * n + j];
+        (x as f64, y as f64)
+    };
+    let src: Vec<Point> = ids.iter().map(|&j| at(a, j)).collect();
+    let dst: Vec<Point> = ids.iter().map(|&j| at(b, j)).collect();
+    let h = if ids.len() >= 8 { estimate(&src, &dst, (tracks.width, tracks.height), 200, inlier_px, seed) } else { None };
+    let residual: Vec<f64> = src
+        .iter()
+        .zip(&dst)
+        .map(|(s, d)| {
+            let q = h.as_ref().map_or(Some(*s), |h| h.apply(s.0, s.1));
+            q.map_or(f64::INFINITY, |q| (q.0 - d.0).hypot(q.1 - d.1))
+        })
+        .collect();
+    let mut sorted: Vec<f64> = residual.iter().copied().filter(|r| r.is_finite()).collect();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted.get(sorted.len() / 2).copied().unwrap_or(0.0);
+    PairResiduals { ids, residual, median, fitted: h.is_some() }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! planar motion (the camera's, fitted by RANSAC to all tracks) by more than the pair's noise
 //! floor. It cannot tell parallax from motion, which is the point of the comparison.
 
-use crate::baseline::homography::{estimate, Point};
+use super::ego_residual::pair_residuals;
 use crate::tracks::Tracks;
 
 /// Frames between the two ends of a compared pair.
@@ -16,27 +16,13 @@ pub fn residual_scores(tracks: &Tracks) -> (Vec<f32>, Vec<usize>) {
     let mut seen = vec![0u32; n];
     let gap = GAP.min(t_len.saturating_sub(1)).max(1);
     for t in 0..t_len.saturating_sub(gap) {
-        let ids: Vec<usize> = (0..n).filter(|&j| tracks.visible[t * n + j] && tracks.visible[(t + gap) * n + j]).collect();
-        if ids.len() < 8 {
+        // Pairs without a trustworthy camera motion vote for nothing.
+        let p = pair_residuals(tracks, t, t + gap, 2.0, 0x4E0 + t as u64);
+        if !p.fitted {
             continue;
         }
-        let p = |f: usize, j: usize| -> Point {
-            let [x, y] = tracks.xy[f * n + j];
-            (x as f64, y as f64)
-        };
-        let src: Vec<Point> = ids.iter().map(|&j| p(t, j)).collect();
-        let dst: Vec<Point> = ids.iter().map(|&j| p(t + gap, j)).collect();
-        let Some(h) = estimate(&src, &dst, (tracks.width, tracks.height), 200, 2.0, 0x4E0 + t as u64) else { continue };
-        let residual: Vec<f64> = src
-            .iter()
-            .zip(&dst)
-            .map(|(s, d)| h.apply(s.0, s.1).map_or(f64::INFINITY, |q| (q.0 - d.0).hypot(q.1 - d.1)))
-            .collect();
-        let mut sorted: Vec<f64> = residual.iter().copied().filter(|r| r.is_finite()).collect();
-        sorted.sort_by(f64::total_cmp);
-        let median = sorted.get(sorted.len() / 2).copied().unwrap_or(0.0);
-        let tau = (3.0 * median).max(2.0);
-        for (&j, r) in ids.iter().zip(residual) {
+        let tau = (3.0 * p.median).max(2.0);
+        for (&j, &r) in p.ids.iter().zip(&p.residual) {
             seen[j] += 1;
             votes[j] += (r > tau) as u32;
         }
