@@ -124,16 +124,7 @@ pub async fn check_against_cpu(gpu: &Gpu) -> Result<f32> {
     for _ in 0..frames * n {
         xy.push([(next() % (w as u64 + 20)) as f32 - 10.0 + 0.5 * (next() % 2) as f32, (next() % (h as u64 + 20)) as f32 - 10.0]);
     }
-    let tracks = Tracks {
-        frames,
-        n,
-        width: w,
-        height: h,
-        xy,
-        visible: vec![true; frames * n],
-        confidence: vec![1.0; frames * n],
-        query_frame: (0..n).map(|j| (j % frames) as u32).collect(),
-    };
+    let tracks = Tracks::all_visible(w, h, frames, xy, (0..n).map(|j| (j % frames) as u32).collect());
     let want = super::appearance::describe(&tracks, &clip);
     let got = queue(gpu, &tracks, &clip)?.finish_async(gpu).await?;
     Ok(want.iter().zip(&got).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max))

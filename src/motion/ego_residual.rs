@@ -103,16 +103,7 @@ mod tests {
                 xy.push(if j >= 100 { [cam[0] - 6.0 * f as f32, cam[1] + 2.0 * f as f32] } else { cam });
             }
         }
-        Tracks {
-            frames,
-            n,
-            width: 160,
-            height: 100,
-            xy,
-            visible: vec![true; frames * n],
-            confidence: vec![1.0; frames * n],
-            query_frame: vec![0; n],
-        }
+        Tracks::all_visible(160, 100, frames, xy, vec![0; n])
     }
 
     #[test]

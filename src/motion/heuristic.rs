@@ -47,16 +47,7 @@ mod tests {
                 xy.push([bx + vx * f as f32, by + vy * f as f32]);
             }
         }
-        let tracks = Tracks {
-            frames: t_len,
-            n,
-            width: 100,
-            height: 100,
-            xy,
-            visible: vec![true; t_len * n],
-            confidence: vec![1.0; t_len * n],
-            query_frame: vec![0; n],
-        };
+        let tracks = Tracks::all_visible(100, 100, t_len, xy, vec![0; n]);
         let (s, seen) = residual_scores(&tracks);
         assert!(seen.iter().all(|&c| c == t_len - GAP));
         assert!(s[..100].iter().all(|&v| v < 0.01), "background {:?}", &s[..10]);

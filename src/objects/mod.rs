@@ -190,16 +190,7 @@ mod tests {
             }
         }
         probs.extend(pos.iter().map(|p| p.2));
-        let tracks = Tracks {
-            frames: t,
-            n,
-            width: 160,
-            height: 100,
-            xy,
-            visible: vec![true; t * n],
-            confidence: vec![1.0; t * n],
-            query_frame: vec![0; n],
-        };
+        let tracks = Tracks::all_visible(160, 100, t, xy, vec![0; n]);
         (tracks, probs)
     }
 

@@ -45,3 +45,13 @@ pub struct Tracks {
     /// The frame each point was seeded in (visible there).
     pub query_frame: Vec<u32>,
 }
+
+impl Tracks {
+    /// Tracks visible with full confidence in every frame (synthetic scenes for tests and
+    /// checks); `xy` frame-major, `n = xy.len() / frames`.
+    pub fn all_visible(width: usize, height: usize, frames: usize, xy: Vec<[f32; 2]>, query_frame: Vec<u32>) -> Self {
+        let n = query_frame.len();
+        assert_eq!(xy.len(), frames * n, "xy must hold frames x tracks points");
+        Self { frames, n, width, height, xy, visible: vec![true; frames * n], confidence: vec![1.0; frames * n], query_frame }
+    }
+}
