@@ -58,3 +58,58 @@ impl LabelMap {
         Self { width, height, labels: vec![0; width as usize * height as usize] }
     }
 }
+
+/// One object of a segmented clip, as the JS API reports it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectSummary {
+    pub id: u8,
+    /// First and last frame (inclusive) where the object has pixels.
+    pub first_frame: usize,
+    pub last_frame: usize,
+    /// Frames where it has pixels.
+    pub frames: usize,
+    /// Mean share of the frame it covers over those frames, in [0, 1].
+    pub area: f64,
+}
+
+/// The objects present in `maps`, by id.
+pub fn summarize(maps: &[LabelMap]) -> Vec<ObjectSummary> {
+    let mut pixels: Vec<Vec<usize>> = vec![vec![0; maps.len()]; 256];
+    for (t, m) in maps.iter().enumerate() {
+        for &l in &m.labels {
+            pixels[l as usize][t] += 1;
+        }
+    }
+    (1..256)
+        .filter_map(|id| {
+            let counts = &pixels[id];
+            let first = counts.iter().position(|&c| c > 0)?;
+            let last = counts.iter().rposition(|&c| c > 0)?;
+            let present: Vec<f64> = counts.iter().zip(maps).filter(|(&c, _)| c > 0).map(|(&c, m)| c as f64 / m.labels.len() as f64).collect();
+            Some(ObjectSummary {
+                id: id as u8,
+                first_frame: first,
+                last_frame: last,
+                frames: present.len(),
+                area: present.iter().sum::<f64>() / present.len() as f64,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod summary_tests {
+    use super::*;
+
+    #[test]
+    fn objects_are_summarized_by_id() {
+        let map = |l: [u8; 4]| LabelMap { width: 2, height: 2, labels: l.to_vec() };
+        let s = summarize(&[map([0, 0, 0, 0]), map([2, 2, 0, 1]), map([0, 2, 0, 0])]);
+        assert_eq!(s.len(), 2);
+        assert_eq!((s[0].id, s[0].first_frame, s[0].last_frame, s[0].frames), (1, 1, 1, 1));
+        assert!((s[0].area - 0.25).abs() < 1e-12);
+        assert_eq!((s[1].id, s[1].first_frame, s[1].last_frame, s[1].frames), (2, 1, 2, 2));
+        assert!((s[1].area - 0.375).abs() < 1e-12);
+    }
+}

@@ -37,6 +37,13 @@ pub async fn read_tensor_async<const D: usize>(t: burn::tensor::Tensor<D>) -> Re
     finish_read(t.into_data_async().await)
 }
 
+/// Adapters that rasterise on the CPU, by name: a browser may not flag SwiftShader as its
+/// fallback adapter.
+fn is_software_name(name: &str) -> bool {
+    let n = name.to_lowercase();
+    ["swiftshader", "llvmpipe", "lavapipe", "softpipe", "warp"].iter().any(|s| n.contains(s))
+}
+
 /// What the caller asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -265,7 +272,7 @@ impl ComputeDevice {
                 name: info.name.clone(),
                 api: format!("{:?}", info.backend),
                 limits: Some(limits),
-                software: format!("{:?}", info.device_type) == "Cpu",
+                software: format!("{:?}", info.device_type) == "Cpu" || is_software_name(&info.name),
                 fallback_reason: None,
             },
         }

@@ -8,6 +8,7 @@
 pub mod attention;
 pub mod baseline;
 pub mod clip;
+pub mod clock;
 pub mod device;
 pub mod error;
 pub mod eval;

@@ -2,26 +2,22 @@
 //! was trained on) -> objects -> densified label maps.
 
 //!
-//! Natively blocking; the browser build drives the same stages through the async kernels.
+//! Written once, async: every GPU read is awaited, so the same code runs in the browser (in a
+//! Web Worker); natively the blocking functions drive it to completion.
 
-use crate::clip::LabelMap;
-use crate::masks::{DensifyOptions, Seed};
+use crate::clip::{Clip, LabelMap};
+use crate::clock::Stopwatch;
+use crate::device::ComputeDevice;
+use crate::error::{Result, SegmoError};
+use crate::masks::{geodesic_labels, DensifyOptions, Seed};
+use crate::motion::inputs::ClassifierInput;
+use crate::motion::track_input::{assemble_lite, lite_input};
 use crate::motion::MotionClassifier;
-use crate::objects::{ObjectOptions, Objects};
-use crate::tracks::pipeline::TrackerConfig;
+use crate::objects::{group, ObjectOptions, Objects};
+use crate::tracks::chain::default_grid_stride;
+use crate::tracks::dis::gpu::Gpu;
+use crate::tracks::pipeline::{track_clip_async, TrackerConfig};
 use crate::tracks::Tracks;
-#[cfg(not(target_family = "wasm"))]
-use {
-    crate::clip::Clip,
-    crate::device::ComputeDevice,
-    crate::error::{Result, SegmoError},
-    crate::masks::geodesic_labels,
-    crate::motion::inputs::ClassifierInput,
-    crate::motion::track_input::lite_input,
-    crate::objects::group,
-    crate::tracks::chain::default_grid_stride,
-    crate::tracks::pipeline::track_clip_on,
-};
 
 #[derive(Clone, Debug)]
 pub struct LiteOptions {
@@ -76,6 +72,11 @@ pub struct Segmentation {
 /// Probability per track from windows of `frames` x at most `tracks` (deterministic split).
 #[cfg(not(target_family = "wasm"))]
 pub fn classify_windows(clf: &MotionClassifier, input: &ClassifierInput, frames: usize, tracks: usize, stride: usize) -> Result<(Vec<f32>, Vec<usize>)> {
+    pollster::block_on(classify_windows_async(clf, input, frames, tracks, stride))
+}
+
+/// [`classify_windows`], awaiting each window's logits.
+pub async fn classify_windows_async(clf: &MotionClassifier, input: &ClassifierInput, frames: usize, tracks: usize, stride: usize) -> Result<(Vec<f32>, Vec<usize>)> {
     let (n, t) = (input.tracks, input.frames);
     let len = t.min(frames.max(2));
     let stride = stride.clamp(1, len);
@@ -95,7 +96,7 @@ pub fn classify_windows(clf: &MotionClassifier, input: &ClassifierInput, frames:
         for c in 0..chunks {
             let members: Vec<usize> = eligible.iter().skip(c).step_by(chunks).copied().collect();
             let window = input.window(&members, start, len, false, false);
-            let logits = crate::device::read_tensor(clf.logits(&window)?)?;
+            let logits = crate::device::read_tensor_async(clf.logits(&window)?).await?;
             for (&j, z) in members.iter().zip(logits) {
                 sum[j] += z as f64;
                 count[j] += 1;
@@ -133,7 +134,7 @@ pub enum Scorer<'a> {
     Truth(&'a [Vec<bool>]),
 }
 
-/// Segments `clip` with the lite pipeline; `progress(stage, done, total)`.
+/// Segments `clip` with the lite pipeline; `progress(stage, done, total)`. Blocks (native).
 #[cfg(not(target_family = "wasm"))]
 pub fn segment_lite(
     clip: &Clip,
@@ -142,8 +143,19 @@ pub fn segment_lite(
     dev: &ComputeDevice,
     mut progress: impl FnMut(&str, usize, usize),
 ) -> Result<Segmentation> {
-    let scored = score_tracks(clip, scorer, opts, dev, &mut progress)?;
-    masks_from_scores(clip, scored, opts, dev, progress)
+    pollster::block_on(segment_lite_async(clip, scorer, opts, dev, &mut progress))
+}
+
+/// [`segment_lite`], awaiting its GPU reads (the browser's entry point).
+pub async fn segment_lite_async(
+    clip: &Clip,
+    scorer: Scorer<'_>,
+    opts: &LiteOptions,
+    dev: &ComputeDevice,
+    progress: &mut impl FnMut(&str, usize, usize),
+) -> Result<Segmentation> {
+    let scored = score_tracks_async(clip, scorer, opts, dev, &mut *progress).await?;
+    masks_from_scores_async(clip, scored, opts, dev, progress).await
 }
 
 /// The first half of [`segment_lite`]: tracks and P(moving) per track.
@@ -156,7 +168,7 @@ pub struct ScoredTracks {
     pub times: StageTimes,
 }
 
-/// Tracks `clip` and scores every track.
+/// Tracks `clip` and scores every track. Blocks (native).
 #[cfg(not(target_family = "wasm"))]
 pub fn score_tracks(
     clip: &Clip,
@@ -165,43 +177,54 @@ pub fn score_tracks(
     dev: &ComputeDevice,
     mut progress: impl FnMut(&str, usize, usize),
 ) -> Result<ScoredTracks> {
+    pollster::block_on(score_tracks_async(clip, scorer, opts, dev, &mut progress))
+}
+
+/// [`score_tracks`], awaiting its GPU reads.
+pub async fn score_tracks_async(
+    clip: &Clip,
+    scorer: Scorer<'_>,
+    opts: &LiteOptions,
+    dev: &ComputeDevice,
+    progress: &mut impl FnMut(&str, usize, usize),
+) -> Result<ScoredTracks> {
     if clip.len() < 2 {
         return Err(SegmoError::BadInput(format!("motion needs at least 2 frames, the clip has {}", clip.len())));
     }
-    let ms = |s: std::time::Instant| s.elapsed().as_secs_f64() * 1e3;
     let mut times = StageTimes::default();
-    let s = std::time::Instant::now();
-    let tracks = track_clip_on(clip, &opts.tracker, dev, |d, total| progress("tracks", d, total))?;
-    times.tracks = ms(s);
-    let (w, h) = (clip.width as usize, clip.height as usize);
+    let s = Stopwatch::start();
+    let tracks = track_clip_async(clip, &opts.tracker, dev, &mut |d, total| progress("tracks", d, total)).await?;
+    times.tracks = s.ms();
     let (probs, classified) = match scorer {
         Scorer::Classifier(clf) => {
-            let s = std::time::Instant::now();
+            progress("features", 0, 1);
+            let s = Stopwatch::start();
             let input = if dev.is_gpu() && clf.config.semantic_dim == crate::motion::appearance::APPEARANCE_DIM {
-                let gpu = crate::tracks::dis::gpu::Gpu::new(&dev.device)?;
-                let semantic = crate::motion::appearance_gpu::queue(&gpu, &tracks, &clip.frames)?.finish(&gpu)?;
-                crate::motion::track_input::assemble_lite(&tracks, &clf.config, Some(semantic))?
+                let gpu = Gpu::new(&dev.device)?;
+                let semantic = crate::motion::appearance_gpu::queue(&gpu, &tracks, &clip.frames)?.finish_async(&gpu).await?;
+                assemble_lite(&tracks, &clf.config, Some(semantic))?
             } else {
                 lite_input(&tracks, &clip.frames, &clf.config)?
             };
-            times.features = ms(s);
+            times.features = s.ms();
             progress("classifier", 0, 1);
-            let s = std::time::Instant::now();
-            let r = classify_windows(clf, &input, opts.window_frames, opts.window_tracks, opts.window_stride)?;
-            times.classifier = ms(s);
+            let s = Stopwatch::start();
+            let r = classify_windows_async(clf, &input, opts.window_frames, opts.window_tracks, opts.window_stride).await?;
+            times.classifier = s.ms();
             r
         }
         Scorer::Heuristic => {
-            let s = std::time::Instant::now();
+            let s = Stopwatch::start();
             let r = crate::motion::heuristic::residual_scores(&tracks);
-            times.classifier = ms(s);
+            times.classifier = s.ms();
             r
         }
         Scorer::Truth(masks) => {
+            let (w, h) = (clip.width as usize, clip.height as usize);
             if masks.len() != clip.len() || masks.iter().any(|m| m.len() != w * h) {
                 return Err(SegmoError::BadInput("ground-truth masks do not match the clip".into()));
             }
-            let labels = crate::train::labels::majority_labels(&tracks, masks);
+            let labels = crate::motion::truth::majority_labels(&tracks, masks);
             (labels, vec![1; tracks.n])
         }
     };
@@ -209,6 +232,7 @@ pub fn score_tracks(
 }
 
 /// The second half of [`segment_lite`]: objects from the scored tracks, then dense labels.
+/// Blocks (native).
 #[cfg(not(target_family = "wasm"))]
 pub fn masks_from_scores(
     clip: &Clip,
@@ -217,15 +241,26 @@ pub fn masks_from_scores(
     dev: &ComputeDevice,
     mut progress: impl FnMut(&str, usize, usize),
 ) -> Result<Segmentation> {
+    pollster::block_on(masks_from_scores_async(clip, scored, opts, dev, &mut progress))
+}
+
+/// [`masks_from_scores`], awaiting its GPU reads.
+pub async fn masks_from_scores_async(
+    clip: &Clip,
+    scored: ScoredTracks,
+    opts: &LiteOptions,
+    dev: &ComputeDevice,
+    progress: &mut impl FnMut(&str, usize, usize),
+) -> Result<Segmentation> {
     let ScoredTracks { tracks, probs, classified, mut times } = scored;
     let (w, h) = (clip.width as usize, clip.height as usize);
-    let ms = |s: std::time::Instant| s.elapsed().as_secs_f64() * 1e3;
-    let s = std::time::Instant::now();
+    progress("objects", 0, 1);
+    let s = Stopwatch::start();
     let stride = opts.tracker.tracks.grid_stride.unwrap_or_else(|| default_grid_stride(w, h));
     let classified_probs: Vec<f32> = probs.iter().zip(&classified).map(|(&p, &c)| if c > 0 { p } else { 0.0 }).collect();
     let objects = group(&tracks, &classified_probs, stride, &opts.objects);
-    times.objects = ms(s);
-    let s = std::time::Instant::now();
+    times.objects = s.ms();
+    let s = Stopwatch::start();
     let densify = DensifyOptions {
         max_object_distance: opts.densify.max_object_distance.min(opts.max_object_strides * stride as f32),
         ..opts.densify.clone()
@@ -236,7 +271,7 @@ pub fn masks_from_scores(
     let maps = if objects.count == 0 {
         vec![vec![0u8; w * h]; clip.len()]
     } else if dev.is_gpu() {
-        let gpu = crate::tracks::dis::gpu::Gpu::new(&dev.device)?;
+        let gpu = Gpu::new(&dev.device)?;
         let mut maps = Vec::with_capacity(clip.len());
         // Frames per dispatch: three w x h buffers each, well inside the binding limit.
         let batch = ((32 << 20) / (w * h * 4)).clamp(1, 16);
@@ -244,7 +279,7 @@ pub fn masks_from_scores(
             progress("masks", start, clip.len());
             let end = (start + batch).min(clip.len());
             let frames: Vec<&[u8]> = clip.frames[start..end].iter().map(|f| f.as_slice()).collect();
-            maps.extend(crate::masks::gpu::queue(&gpu, &frames, &seeds[start..end], w, h, &densify)?.finish(&gpu)?);
+            maps.extend(crate::masks::gpu::queue(&gpu, &frames, &seeds[start..end], w, h, &densify)?.finish_async(&gpu).await?);
         }
         maps
     } else {
@@ -255,7 +290,8 @@ pub fn masks_from_scores(
             })
             .collect()
     };
+    progress("masks", clip.len(), clip.len());
     let labels: Vec<LabelMap> = maps.into_iter().map(|labels| LabelMap { width: clip.width, height: clip.height, labels }).collect();
-    times.masks = ms(s);
+    times.masks = s.ms();
     Ok(Segmentation { labels, tracks, probs, objects, times })
 }

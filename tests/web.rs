@@ -70,10 +70,17 @@ async fn auto_device_picks_webgpu_and_reports_it() {
     let dev = ComputeDevice::select_async(DevicePreference::Auto).await.unwrap();
     assert!(dev.is_gpu(), "{}", dev.info);
     assert!(dev.info.limits.is_some());
-    let js = segmo::wasm::Segmo::create(Some("auto".into())).await.map_err(|_| ()).unwrap();
-    let info = js.device().map_err(|_| ()).unwrap();
-    let backend = js_sys::Reflect::get(&info, &"backend".into()).unwrap();
-    assert_eq!(backend.as_string().as_deref(), Some("gpu"));
+    let field = |info: &wasm_bindgen::JsValue, k: &str| js_sys::Reflect::get(info, &k.into()).unwrap();
+    let forced = segmo::wasm::Segmo::create(Some("webgpu".into())).await.map_err(|_| ()).unwrap().device().map_err(|_| ()).unwrap();
+    assert_eq!(field(&forced, "backend").as_string().as_deref(), Some("gpu"));
+    // The JS class's `auto` skips a software adapter (headless Chromium's SwiftShader), saying why.
+    let auto = segmo::wasm::Segmo::create(Some("auto".into())).await.map_err(|_| ()).unwrap().device().map_err(|_| ()).unwrap();
+    let expected = if dev.info.software { "cpu" } else { "gpu" };
+    assert_eq!(field(&auto, "backend").as_string().as_deref(), Some(expected));
+    if dev.info.software {
+        let why = field(&auto, "fallback_reason").as_string().unwrap_or_default();
+        assert!(why.contains("software"), "{why}");
+    }
 }
 
 #[wasm_bindgen_test]

@@ -202,6 +202,10 @@ enum Cmd {
         /// Camera-compensated motion channels (true for the shipped weights).
         #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
         residual: bool,
+        /// Training sequences also left out (comma separated), for a cross-validation run that
+        /// is then scored on them with `eval-lite --sequences`.
+        #[arg(long, value_delimiter = ',')]
+        exclude: Vec<String>,
     },
     /// Benchmarks: prints a table per stage, beside a reference run on the same device.
     Bench {
@@ -414,7 +418,7 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
                     };
                     let preds: Vec<Vec<bool>> = seg.labels.iter().map(|l| l.labels.iter().map(|&v| v > 0).collect()).collect();
                     let score = segmo::eval::score_sequence(name, &preds, &gts, clip.width as usize, clip.height as usize, &Default::default());
-                    let truth = segmo::train::labels::majority_labels(&seg.tracks, &gts);
+                    let truth = segmo::motion::truth::majority_labels(&seg.tracks, &gts);
                     let tracks = segmo::eval::track_labels::TrackAgreement::of(&truth, &seg.probs, &seg.objects.object);
                     println!(
                         "{label}: J {:.3} F {:.3} ({} objects, threshold {:?}, {tracks}, {:.0} ms/frame)",
@@ -546,12 +550,12 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
             pb.finish_and_clear();
             print!("{}", segmo::bench::tracks::table(&report));
         }
-        Cmd::Train { data, out, log, cache, synthetic, validation, steps, tracks, frames, lr, weight_decay, p_davis, seed, val_every, semantic_dim, residual } => {
+        Cmd::Train { data, out, log, cache, synthetic, validation, steps, tracks, frames, lr, weight_decay, p_davis, seed, val_every, semantic_dim, residual, exclude } => {
             let log = log.unwrap_or_else(|| out.with_extension("csv"));
             let cache = cache.unwrap_or_else(|| home_cache("segmo-train-cache"));
             let command = std::env::args().collect::<Vec<_>>().join(" ");
             let opts = segmo::train::TrainOptions {
-                data, cache, out: out.clone(), log: log.clone(), synthetic, validation, steps, tracks, frames, lr, weight_decay, p_davis, seed, val_every,
+                data, exclude, cache, out: out.clone(), log: log.clone(), synthetic, validation, steps, tracks, frames, lr, weight_decay, p_davis, seed, val_every,
                 config: segmo::motion::ClassifierConfig { residual, ..segmo::motion::ClassifierConfig::lite(semantic_dim) },
                 command,
             };

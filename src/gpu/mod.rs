@@ -162,7 +162,15 @@ pub fn launch(on: &CubeTensor, shader: Wgsl, workgroups: [u32; 3], buffers: Vec<
 /// band. Natively the panic is caught here; in the browser (where wasm aborts on panic) the
 /// worker dies and the JS wrapper reports it.
 pub fn guarded<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+    outcome_of(std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)))
+}
+
+/// [`guarded`] for GPU work that awaits its reads (the browser's pipeline, natively too).
+pub async fn guarded_async<T>(work: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    outcome_of(CatchUnwind(Box::pin(work)).await)
+}
+
+fn outcome_of<T>(outcome: std::thread::Result<Result<T>>) -> Result<T> {
     let recorded = crate::device::check_gpu_error();
     match outcome {
         Ok(Ok(v)) => recorded.map(|()| v),
@@ -174,6 +182,22 @@ pub fn guarded<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
                 .or_else(|| panic.downcast_ref::<&str>().copied())
                 .unwrap_or("unknown failure");
             Err(recorded.err().unwrap_or_else(|| SegmoError::Gpu(what.lines().next().unwrap_or(what).to_string())))
+        }
+    }
+}
+
+/// A future whose panics (while it is polled) become its output's `Err`.
+struct CatchUnwind<F>(std::pin::Pin<Box<F>>);
+
+impl<F: std::future::Future> std::future::Future for CatchUnwind<F> {
+    type Output = std::thread::Result<F::Output>;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        let inner = &mut self.0;
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.as_mut().poll(cx))) {
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Ok(v)),
+            Err(panic) => std::task::Poll::Ready(Err(panic)),
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod layers;
 pub mod point_decoder;
 pub mod track_input;
 pub mod track_transformer;
+pub mod truth;
 
 pub use classifier::{MotionClassifier, TrajOaDepth};
 pub use config::ClassifierConfig;

@@ -9,7 +9,9 @@ pub mod export;
 pub mod pipeline;
 pub mod quality;
 
-pub use pipeline::{track_clip, track_clip_on, TrackerConfig};
+pub use pipeline::{track_clip, track_clip_async, TrackerConfig};
+#[cfg(not(target_family = "wasm"))]
+pub use pipeline::track_clip_on;
 pub use chain::{build_tracks, follow_queries, reliability, Reliability, TrackError, TrackOptions};
 
 /// One grey image, row-major, luma in [0,1] (BT.601 weights, as `Clip::gray` returns).

@@ -1,13 +1,11 @@
 //! A clip in, tracks out: grey frames, forward and backward DIS flow for every frame pair,
 //! then the trajectory builder; on a GPU device both as WGSL kernels, else on the CPU path.
 
-#[cfg(not(target_family = "wasm"))]
 use super::dis::gpu::GpuDis;
 use super::dis::{Dis, DisParams};
 use crate::device::ComputeDevice;
 use super::{build_tracks, Flow, Gray, TrackOptions, Tracks};
-#[cfg(not(target_family = "wasm"))]
-use super::chain::gpu::build::build_tracks_gpu;
+use super::chain::gpu::build::build_tracks_gpu_async;
 use crate::clip::Clip;
 use crate::error::{Result, SegmoError};
 
@@ -25,34 +23,40 @@ pub fn grays(clip: &Clip) -> Vec<Gray> {
 }
 
 /// Tracks of a clip on the CPU. `progress(done, total)` is called after each frame pair's flow.
-pub fn track_clip(clip: &Clip, cfg: &TrackerConfig, progress: impl FnMut(usize, usize)) -> Result<Tracks> {
-    track_clip_on(clip, cfg, &ComputeDevice::cpu(), progress)
+pub fn track_clip(clip: &Clip, cfg: &TrackerConfig, mut progress: impl FnMut(usize, usize)) -> Result<Tracks> {
+    cpu_tracks(&grays(at_least_two(clip)?), cfg, &mut progress)
 }
 
-/// Tracks of a clip on `dev`: on a GPU device (natively) the optical flow, the reliability
-/// maps and the following run as WGSL kernels, seeding and selection on the CPU; otherwise
-/// all on the CPU path. The same algorithm, so the tracks differ by rounding only. Frames
-/// beyond the adapter's buffer limits go to the CPU path (logged).
-pub fn track_clip_on(
-    clip: &Clip,
-    cfg: &TrackerConfig,
-    dev: &ComputeDevice,
-    #[cfg_attr(target_family = "wasm", allow(unused_mut))] mut progress: impl FnMut(usize, usize),
-) -> Result<Tracks> {
+fn at_least_two(clip: &Clip) -> Result<&Clip> {
     if clip.len() < 2 {
         return Err(SegmoError::BadInput(format!(
             "point tracking needs at least 2 frames, the clip has {}",
             clip.len()
         )));
     }
-    let g = grays(clip);
+    Ok(clip)
+}
+
+fn cpu_tracks(g: &[Gray], cfg: &TrackerConfig, progress: &mut impl FnMut(usize, usize)) -> Result<Tracks> {
+    let (fw, bw) = clip_flows(g, &cfg.flow, &ComputeDevice::cpu(), &mut *progress)?;
+    Ok(build_tracks(g, &fw, &bw, &cfg.tracks)?)
+}
+
+/// Tracks of a clip on `dev`: on a GPU device the optical flow, the reliability maps and the
+/// following run as WGSL kernels, seeding and selection on the CPU; otherwise all on the CPU
+/// path. The same algorithm, so the tracks differ by rounding only. Frames beyond the
+/// adapter's buffer limits go to the CPU path (logged). Blocks (native).
+#[cfg(not(target_family = "wasm"))]
+pub fn track_clip_on(clip: &Clip, cfg: &TrackerConfig, dev: &ComputeDevice, mut progress: impl FnMut(usize, usize)) -> Result<Tracks> {
+    pollster::block_on(track_clip_async(clip, cfg, dev, &mut progress))
+}
+
+/// [`track_clip_on`] awaiting its GPU reads, so it runs in the browser (where the CPU path
+/// runs as it is: inside a Web Worker blocking is harmless).
+pub async fn track_clip_async(clip: &Clip, cfg: &TrackerConfig, dev: &ComputeDevice, progress: &mut impl FnMut(usize, usize)) -> Result<Tracks> {
+    let g = grays(at_least_two(clip)?);
     if dev.is_gpu() {
-        #[cfg(target_family = "wasm")]
-        return Err(SegmoError::Gpu(
-            "blocking GPU tracking is native only; in the browser use the async kernels (GpuDis, chain::gpu::follow)".into(),
-        ));
-        #[cfg(not(target_family = "wasm"))]
-        match gpu_tracks(&g, cfg, dev, &mut progress) {
+        match gpu_tracks(&g, cfg, dev, &mut *progress).await {
             // Frames too big for the adapter's buffers: the CPU path has no such limit.
             Err(SegmoError::OverLimits { what, requested, limit }) => {
                 log::warn!("point tracking on the CPU path: {what} needs {requested} bytes, the GPU allows {limit}");
@@ -61,24 +65,18 @@ pub fn track_clip_on(
             other => return other,
         }
     }
-    let (fw, bw) = clip_flows(&g, &cfg.flow, &ComputeDevice::cpu(), progress)?;
-    Ok(build_tracks(&g, &fw, &bw, &cfg.tracks)?)
+    cpu_tracks(&g, cfg, progress)
 }
 
 /// Flow, reliability and following on the GPU (seeding and selection on the CPU): flows stay
 /// on the GPU for the trajectory builder.
-#[cfg(not(target_family = "wasm"))]
-fn gpu_tracks(
-    g: &[Gray],
-    cfg: &TrackerConfig,
-    dev: &ComputeDevice,
-    progress: &mut impl FnMut(usize, usize),
-) -> Result<Tracks> {
+async fn gpu_tracks(g: &[Gray], cfg: &TrackerConfig, dev: &ComputeDevice, progress: &mut impl FnMut(usize, usize)) -> Result<Tracks> {
     let dis = GpuDis::new(&dev.device, cfg.flow.clone())?;
-    crate::gpu::guarded(|| {
+    crate::gpu::guarded_async(async {
         let (frames, fw, bw) = dis.clip_on_gpu(g, &mut *progress)?;
-        build_tracks_gpu(dis.gpu(), g, &frames, &fw, &bw, &cfg.tracks)
+        build_tracks_gpu_async(dis.gpu(), g, &frames, &fw, &bw, &cfg.tracks).await
     })
+    .await
 }
 
 /// Forward and backward flow of every consecutive frame pair, on `dev`. On a GPU each frame's

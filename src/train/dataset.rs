@@ -3,7 +3,7 @@
 //! masks, cached on disk (tracking dominates preparation), and cut into random windows of
 //! tracks and frames per step.
 
-use super::labels::majority_labels;
+use crate::motion::truth::majority_labels;
 use crate::clip::Clip;
 use crate::error::{Result, SegmoError};
 use crate::motion::inputs::ClassifierInput;

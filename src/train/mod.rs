@@ -9,7 +9,6 @@
 //! count equally. Everything is seeded: the same command writes the same weights.
 
 pub mod dataset;
-pub mod labels;
 
 use crate::error::{Result, SegmoError};
 use crate::motion::classifier::{MotionClassifier, PreparedInput, TrajOaDepth};
@@ -31,6 +30,8 @@ pub struct TrainOptions {
     /// DAVIS-style training sequences (`<seq>/frames`, `<seq>/masks`); the held-out four are
     /// skipped whatever this holds.
     pub data: PathBuf,
+    /// Further sequences left out of training (cross-validation).
+    pub exclude: Vec<String>,
     /// Prepared clips are cached here (tracking dominates preparation).
     pub cache: PathBuf,
     pub out: PathBuf,
@@ -90,7 +91,8 @@ fn forward(model: &TrajOaDepth, config: &ClassifierConfig, input: &crate::motion
 /// Prepares every clip (cached), calling `progress` per clip.
 pub fn prepare_clips(opts: &TrainOptions, tracker: &TrackerConfig, mut progress: impl FnMut(&str)) -> Result<(Vec<TrainClip>, Vec<TrainClip>, Vec<TrainClip>)> {
     let mut davis = Vec::new();
-    for dir in crate::io::davis::sequences(&opts.data, &[], &dataset::HELD_OUT)? {
+    let skip: Vec<&str> = dataset::HELD_OUT.iter().copied().chain(opts.exclude.iter().map(String::as_str)).collect();
+    for dir in crate::io::davis::sequences(&opts.data, &[], &skip)? {
         progress(&format!("preparing {}", dir.display()));
         davis.push(dataset::davis_clip(&dir, &opts.cache, &opts.config, tracker)?);
     }
