@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds the npm package `segmo` into pkg/: the wasm module (wasm-pack, --target web, release),
+# the JS wrapper, its types and worker from www/src, the shipped lite weights and package.json.
+# `cd pkg && npm pack` then gives the tarball.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/segmo-target}"
+
+# --no-opt: wasm-opt is downloaded at run time by wasm-pack, which this machine cannot do.
+wasm-pack build --target web --release --no-opt --no-pack --out-dir pkg --out-name segmo_wasm . -- --locked --no-default-features
+node www/strip-names.mjs pkg/segmo_wasm_bg.wasm
+cp www/src/*.js www/src/index.d.ts pkg/
+cp models/lite-classifier.safetensors models/lite-classifier.md pkg/
+cp www/PACKAGE.md pkg/README.md
+node www/package-json.mjs > pkg/package.json
+rm -f pkg/.gitignore
+echo "pkg/: $(du -sh pkg | cut -f1) ($(ls pkg | tr '\n' ' '))"

@@ -1,0 +1,137 @@
+// The module Web Worker that owns the wasm module, the compute device and the weights. The
+// main thread only decodes frames and posts them here, so it never blocks on the pipeline.
+import init, { Segmo } from './segmo_wasm.js';
+
+const CACHE = 'segmo-weights-v1';
+let segmo = null;
+let frames = null; // the clip being received: { width, height, count, buffer, ctx }
+let frameError = null; // a frame that could not be read, reported by the next `segment`
+
+const post = (msg, transfer = []) => self.postMessage(msg, transfer);
+const progress = (id, stage, done, total, extra = {}) => post({ type: 'progress', id, stage, done, total, ...extra });
+
+// Weights from bytes as given, else from the Cache API, else downloaded (with progress) and
+// cached for the next visit. A server error or a non-weights file is a clear error.
+async function weightsBytes(id, src) {
+  if (src instanceof ArrayBuffer) return new Uint8Array(src);
+  if (ArrayBuffer.isView(src)) return new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
+  const url = String(src);
+  const cache = self.caches ? await self.caches.open(CACHE).catch(() => null) : null;
+  const hit = cache ? await cache.match(url) : null;
+  if (hit) {
+    const bytes = new Uint8Array(await hit.arrayBuffer());
+    progress(id, 'weights', bytes.length, bytes.length, { cached: true });
+    return bytes;
+  }
+  let resp;
+  try {
+    resp = await fetch(url);
+  } catch (e) {
+    throw new Error(`weights: could not download ${url} (${e.message})`);
+  }
+  if (!resp.ok) throw new Error(`weights: ${url} answered HTTP ${resp.status} ${resp.statusText}`.trim());
+  const total = Number(resp.headers.get('content-length')) || 0;
+  const chunks = [];
+  let done = 0;
+  const reader = resp.body.getReader();
+  for (;;) {
+    const { value, done: end } = await reader.read();
+    if (end) break;
+    chunks.push(value);
+    done += value.length;
+    progress(id, 'weights', done, total || done, { cached: false });
+  }
+  const bytes = new Uint8Array(done);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.length;
+  }
+  return { bytes, store: () => cache?.put(url, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } })).catch(() => {}) };
+}
+
+async function create(id, { device, weights, wasm }) {
+  await init(wasm ? { module_or_path: wasm } : undefined);
+  segmo = await Segmo.create(device ?? 'auto');
+  const got = await weightsBytes(id, weights);
+  const bytes = got instanceof Uint8Array ? got : got.bytes;
+  const parameters = segmo.loadWeights(bytes);
+  // Only weights that loaded are cached: a wrong file is not kept for the next visit.
+  if (!(got instanceof Uint8Array)) await got.store();
+  return { device: segmo.device, parameters };
+}
+
+function beginClip({ width, height, count }) {
+  const canvas = new OffscreenCanvas(width, height);
+  frames = { width, height, count, received: 0, buffer: new Uint8Array(width * height * 4 * count), ctx: canvas.getContext('2d', { willReadFrequently: true }) };
+}
+
+// A frame arrives as a VideoFrame (drawn and read here, off the main thread) or as RGBA bytes
+// the main thread already read.
+function addFrame({ index, frame, rgba }) {
+  const { width, height, buffer, ctx } = frames;
+  const at = index * width * height * 4;
+  if (frame) {
+    ctx.drawImage(frame, 0, 0, width, height);
+    frame.close();
+    buffer.set(ctx.getImageData(0, 0, width, height).data, at);
+  } else {
+    buffer.set(new Uint8Array(rgba), at);
+  }
+  frames.received++;
+}
+
+async function segment(id) {
+  if (frameError || !frames) throw frameError ?? new Error('no frames were sent before segment');
+  const { width, height, count, received, buffer } = frames;
+  frames = null;
+  if (received !== count) throw new Error(`internal: ${received} of ${count} frames arrived`);
+  const out = await segmo.segment(width, height, buffer, (stage, done, total) => progress(id, stage, done, total));
+  const labels = out.labels();
+  const msg = { type: 'result', id, width: out.width, height: out.height, numFrames: out.numFrames, numTracks: out.numTracks, objects: out.objects, times: out.times, labels: labels.buffer };
+  out.free();
+  post(msg, [labels.buffer]);
+}
+
+self.onmessage = async ({ data }) => {
+  const { id } = data;
+  try {
+    switch (data.type) {
+      case 'create':
+        post({ type: 'created', id, ...(await create(id, data)) });
+        break;
+      case 'begin':
+        frameError = null;
+        beginClip(data);
+        break;
+      case 'frame':
+        try {
+          if (frames && !frameError) addFrame(data);
+          else data.frame?.close();
+        } catch (e) {
+          frameError = e;
+        }
+        break;
+      case 'segment':
+        await segment(id);
+        break;
+      default:
+        throw new Error(`unknown message ${data.type}`);
+    }
+  } catch (e) {
+    frames = null;
+    frameError = null;
+    // A Rust panic (or a trap) leaves the wasm instance unusable: the main thread replaces this
+    // worker, and the caller hears what happened.
+    if (e instanceof WebAssembly.RuntimeError) {
+      post({ type: 'fatal', message: `${e.message} (see the console for the Rust panic)` });
+      self.close();
+      return;
+    }
+    post({ type: 'error', id, message: e?.message ?? String(e) });
+  }
+};
+
+// A Rust panic aborts the module: report it rather than leave the caller waiting.
+self.addEventListener('error', (e) => post({ type: 'fatal', message: e.message || 'the worker crashed' }));
+self.addEventListener('unhandledrejection', (e) => post({ type: 'fatal', message: e.reason?.message ?? String(e.reason) }));
