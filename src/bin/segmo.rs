@@ -73,7 +73,7 @@ enum Cmd {
         /// Score `segment --method baseline` (frame differencing) instead of the lite pipeline.
         #[arg(long, conflicts_with_all = ["heuristic", "oracle"])]
         baseline: bool,
-        /// Densifier: object labels reach at most this many grid strides (default 3); a
+        /// Densifier: object labels reach at most this many grid strides (default 10); a
         /// comma-separated list scores each value on the same tracks.
         #[arg(long, value_delimiter = ',')]
         object_strides: Vec<f32>,
@@ -83,7 +83,7 @@ enum Cmd {
         /// Frames between classifier windows (default 24: windows tile the clip).
         #[arg(long)]
         window_stride: Option<usize>,
-        /// Objects: likely-moving tracks above this join a confident object (default 0.5); a
+        /// Objects: likely-moving tracks above this join a confident object (default 0.7); a
         /// list scores each value on the same tracks.
         #[arg(long, value_delimiter = ',')]
         extend_threshold: Vec<f32>,
