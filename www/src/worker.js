@@ -10,18 +10,19 @@ let frameError = null; // a frame that could not be read, reported by the next `
 const post = (msg, transfer = []) => self.postMessage(msg, transfer);
 const progress = (id, stage, done, total, extra = {}) => post({ type: 'progress', id, stage, done, total, ...extra });
 
-// Weights from bytes as given, else from the Cache API, else downloaded (with progress) and
-// cached for the next visit. A server error or a non-weights file is a clear error.
+// Weights from bytes as given, else from the Cache API, else downloaded (with progress);
+// `store()` caches a download for the next visit. A server error is a clear error.
 async function weightsBytes(id, src) {
-  if (src instanceof ArrayBuffer) return new Uint8Array(src);
-  if (ArrayBuffer.isView(src)) return new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
+  const kept = (bytes) => ({ bytes, store: async () => {} });
+  if (src instanceof ArrayBuffer) return kept(new Uint8Array(src));
+  if (ArrayBuffer.isView(src)) return kept(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
   const url = String(src);
   const cache = self.caches ? await self.caches.open(CACHE).catch(() => null) : null;
   const hit = cache ? await cache.match(url) : null;
   if (hit) {
     const bytes = new Uint8Array(await hit.arrayBuffer());
     progress(id, 'weights', bytes.length, bytes.length, { cached: true });
-    return bytes;
+    return kept(bytes);
   }
   let resp;
   try {
@@ -53,11 +54,10 @@ async function weightsBytes(id, src) {
 async function create(id, { device, weights, wasm }) {
   await init(wasm ? { module_or_path: wasm } : undefined);
   segmo = await Segmo.create(device ?? 'auto');
-  const got = await weightsBytes(id, weights);
-  const bytes = got instanceof Uint8Array ? got : got.bytes;
+  const { bytes, store } = await weightsBytes(id, weights);
   const parameters = segmo.loadWeights(bytes);
   // Only weights that loaded are cached: a wrong file is not kept for the next visit.
-  if (!(got instanceof Uint8Array)) await got.store();
+  await store();
   return { device: segmo.device, parameters };
 }
 

@@ -2,7 +2,8 @@
 // encoded as WebM), on SwiftShader WebGPU and on the wasm CPU fallback, plus the package's
 // size. The pipeline segments the whole clip before its first mask, so that time is the
 // whole run. Prints a table.
-//   node www/test/bench.mjs [--frames 50] [--width 854] [--height 480]   (after www/build.sh)
+//   node www/test/bench.mjs [--frames 50] [--width 854] [--height 480] [--devices webgpu,cpu]
+//   (after www/build.sh)
 import { chromium } from 'playwright-core';
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,13 +17,17 @@ const arg = (k, d) => {
   return i > 0 ? Number(process.argv[i + 1]) : d;
 };
 const [frames, width, height] = [arg('frames', 50), arg('width', 854), arg('height', 480)];
+// `auto` skips a software adapter, so each row names its device.
+const di = process.argv.indexOf('--devices');
+const devices = di > 0 ? process.argv[di + 1].split(',') : ['webgpu', 'cpu'];
 const segmoBin = process.env.SEGMO_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/segmo-target'), 'debug/segmo');
 const fixture = makeFixture({ segmo: segmoBin, width, height, frames });
 const srv = await serve(repo, 0, { '/fixture/': fixture.dir });
 const origin = `http://127.0.0.1:${srv.address().port}`;
 
 const rows = [];
-for (const webgpu of [true, false]) {
+for (const device of devices) {
+  const webgpu = device === 'webgpu';
   const b = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
@@ -30,17 +35,17 @@ for (const webgpu of [true, false]) {
   });
   const page = await b.newPage();
   await page.goto(`${origin}/www/demo/`);
-  const r = await page.evaluate(async (frames) => {
+  const r = await page.evaluate(async ({ frames, device }) => {
     const { MotionSegmenter } = await import('/pkg/index.js');
     const t0 = performance.now();
-    const seg = await MotionSegmenter.create({ device: 'auto' });
+    const seg = await MotionSegmenter.create({ device });
     const created = performance.now() - t0;
     const t1 = performance.now();
     const res = await seg.segment('/fixture/sample.webm', { maxFrames: frames });
     const total = performance.now() - t1;
     seg.dispose();
     return { device: seg.device, created, total, times: res.times, frames: res.numFrames, objects: res.objects.length };
-  }, frames);
+  }, { frames, device });
   await b.close();
   const d = r.device;
   rows.push([

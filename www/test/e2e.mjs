@@ -192,7 +192,10 @@ await test('cancel, bad inputs, dispose then a new segmenter (CPU)', async () =>
       } catch (e) {
         out.afterDispose = e.message;
       }
-      const second = await MotionSegmenter.create({ device: 'cpu' });
+      // The demo's segmenter downloaded the default weights: this one reads them from the Cache API.
+      const events = [];
+      const second = await MotionSegmenter.create({ device: 'cpu', onProgress: (e) => events.push(e) });
+      out.cached = events.filter((e) => e.stage === 'weights').map((e) => e.cached);
       const r = await second.segment('/fixture/sample.webm', { maxFrames: 6 });
       out.second = { frames: r.numFrames, objects: r.objects.length };
       window.__second = r;
@@ -203,6 +206,7 @@ await test('cancel, bad inputs, dispose then a new segmenter (CPU)', async () =>
     assert(/weights/i.test(api.wrong), `wrong weights: ${api.wrong}`);
     assert(/disposed/.test(api.afterDispose), `after dispose: ${api.afterDispose}`);
     assert(api.second.frames === 6, `second segmenter: ${JSON.stringify(api.second)}`);
+    assert(api.cached.length === 1 && api.cached[0] === true, `weights not served from the Cache API: ${api.cached}`);
     assert(foreign().length === 0, `requests beyond the page's origin: ${foreign()}`);
     console.log(`  errors: 404 "${api.missing}"; wrong file "${api.wrong.slice(0, 100)}"`);
   } finally {
