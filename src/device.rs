@@ -197,7 +197,7 @@ impl ComputeDevice {
                     .init_with_setup_async()
                     .await
                     .map(|(device, setup)| Self::from_setup(device, &setup))
-                    .map_err(|e| e.to_string());
+                    .map_err(|e| no_adapter_reason(&e.to_string()));
                 *GPU.lock().unwrap_or_else(|p| p.into_inner()) = Some(r.clone());
                 r
             }
@@ -277,4 +277,26 @@ impl ComputeDevice {
             },
         }
     }
+}
+
+// wgpu's "no adapter" message lists every native API it did not try, which reads as noise on a
+// web page; in a browser what matters is whether WebGPU exists at all or just gave no adapter.
+#[cfg(target_family = "wasm")]
+fn no_adapter_reason(wgpu_error: &str) -> String {
+    log::warn!("no WebGPU adapter: {wgpu_error}");
+    let global = js_sys::global();
+    let gpu = js_sys::Reflect::get(&global, &"navigator".into())
+        .and_then(|n| js_sys::Reflect::get(&n, &"gpu".into()))
+        .map(|g| !g.is_undefined() && !g.is_null())
+        .unwrap_or(false);
+    if gpu {
+        "the browser has WebGPU but offered no adapter (no suitable GPU, or blocked)".into()
+    } else {
+        "this browser has no WebGPU (navigator.gpu is missing)".into()
+    }
+}
+
+#[cfg(not(target_family = "wasm"))]
+fn no_adapter_reason(wgpu_error: &str) -> String {
+    wgpu_error.to_string()
 }

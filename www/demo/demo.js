@@ -1,6 +1,7 @@
 // The demo page: a local video in, moving-object masks out, all in this tab (the segmenter's
 // worker). Exposes `window.segmoDemo` so the end-to-end tests can watch its state.
 import { MotionSegmenter, PALETTE } from '../../pkg/index.js';
+import { openVideo, readFrames } from '../../pkg/frames.js';
 import { zipStore } from './zip.js';
 
 const $ = (id) => document.getElementById(id);
@@ -45,21 +46,23 @@ function onProgress(e) {
   $('bar').value = e.done;
 }
 
-// The processed frames, for playback under the masks: read at the result's size.
+// The processed frames, for playback under the masks: read the way the segmenter read them
+// (same times, same size), kept as ImageBitmaps.
 async function grabFrames(file, result, fps, stride) {
-  const video = document.createElement('video');
-  video.muted = true;
-  const url = URL.createObjectURL(file);
-  video.src = url;
-  await new Promise((ok, fail) => ((video.onloadeddata = ok), (video.onerror = () => fail(new Error('cannot decode the video for playback')))));
-  const out = [];
-  for (let i = 0; i < result.numFrames; i++) {
-    video.currentTime = Math.min((i * stride + 0.5) / fps, video.duration - 1e-3);
-    await new Promise((ok) => (video.onseeked = ok));
-    out.push(await createImageBitmap(video, { resizeWidth: result.width, resizeHeight: result.height }));
+  const { width, height, numFrames } = result;
+  const { video, release } = await openVideo(file);
+  const bitmaps = [];
+  try {
+    const deliver = (i, { frame, rgba }) => {
+      bitmaps[i] = frame
+        ? createImageBitmap(frame, { resizeWidth: width, resizeHeight: height }).finally(() => frame.close())
+        : createImageBitmap(new ImageData(new Uint8ClampedArray(rgba), width, height));
+    };
+    await readFrames(video, { width, height, fps, available: numFrames * stride, maxFrames: numFrames, frameStride: stride, deliver });
+    return await Promise.all(bitmaps);
+  } finally {
+    release();
   }
-  URL.revokeObjectURL(url);
-  return out;
 }
 
 async function run(file) {

@@ -8,7 +8,8 @@ export const MAX_PIXELS = 854 * 480;
 
 export function scaledSize(width, height, maxPixels = MAX_PIXELS) {
   const s = Math.min(1, Math.sqrt(maxPixels / (width * height)));
-  return { width: Math.max(2, Math.round(width * s)), height: Math.max(2, Math.round(height * s)), scaled: s < 1 };
+  // Rounded down: the result never exceeds maxPixels.
+  return { width: Math.max(2, Math.floor(width * s)), height: Math.max(2, Math.floor(height * s)), scaled: s < 1 };
 }
 
 function once(target, ok, fail, signal) {
@@ -40,8 +41,24 @@ function decodeError(video) {
 // A <video> element playing `source` (an element, a File/Blob, or a URL), its metadata loaded.
 export async function openVideo(source, signal) {
   if (typeof HTMLVideoElement !== 'undefined' && source instanceof HTMLVideoElement) {
+    if (source.error) throw decodeError(source);
     if (source.readyState < 1) await once(source, 'loadedmetadata', 'error', signal);
-    return { video: source, release: () => {} };
+    if (!source.videoWidth || !source.videoHeight) throw new Error('the <video> element has no video track');
+    // The caller's element is borrowed: measuring the frame rate plays it (muted, so the
+    // page makes no sound and autoplay rules allow it) and reading seeks it; afterwards it is
+    // back where it was, as it was.
+    const saved = { time: source.currentTime, paused: source.paused, muted: source.muted };
+    source.pause();
+    source.muted = true;
+    return {
+      video: source,
+      release: () => {
+        source.pause();
+        source.currentTime = saved.time;
+        source.muted = saved.muted;
+        if (!saved.paused) source.play().catch(() => {});
+      },
+    };
   }
   const video = document.createElement('video');
   video.muted = true;

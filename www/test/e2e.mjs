@@ -1,6 +1,7 @@
 // End-to-end browser tests with playwright-core driving the system Chromium (no browser
 // download): the demo page on WebGPU (SwiftShader) and with WebGPU disabled (CPU fallback), a
-// cancelled run, dispose() then a new segmenter, bad inputs, and the packed npm tarball
+// cancelled run, dispose() then a new segmenter, bad inputs, a <video> element and a 4K video
+// as sources, and the packed npm tarball (its TypeScript declarations type-checked)
 // imported by a plain ESM page and by a Vite app, all offline.
 //   node www/test/e2e.mjs   (after `bash www/build.sh`; SEGMO_BIN = the segmo CLI)
 import { chromium } from 'playwright-core';
@@ -27,6 +28,36 @@ const only = process.argv.slice(2);
 const J_MIN = 0.5;
 // Longest main-thread task allowed while the pipeline runs (the brief's 200 ms).
 const LONG_TASK_MS = 200;
+
+// A TypeScript user of the package (the tarball test type-checks it with tsc --strict).
+const TYPES_CHECK = `import { MotionSegmenter, SegmentationResult, PALETTE, type ProgressEvent, type DeviceInfo, type ObjectInfo } from 'segmo';
+
+export async function run(video: HTMLVideoElement, file: File): Promise<number> {
+  const events: ProgressEvent[] = [];
+  const seg = await MotionSegmenter.create({ device: 'auto', weights: new URL('https://example.invalid/w.safetensors'), onProgress: (e) => events.push(e) });
+  const device: DeviceInfo = seg.device;
+  const backend: 'gpu' | 'cpu' = device.backend;
+  const controller = new AbortController();
+  const result: SegmentationResult = await seg.segment(video, { maxFrames: 50, frameStride: 2, signal: controller.signal });
+  await seg.segment(file);
+  await seg.segment('/clip.webm', { maxPixels: 640 * 360, fps: 30 });
+  const labels: Uint8Array = result.labelsAt(0);
+  const image: ImageData = result.imageDataAt(0, PALETTE, new Set([1]));
+  const objects: ObjectInfo[] = result.objects;
+  const rle = result.toRLE();
+  const counts: number[] = rle.frames[0][1].counts;
+  seg.dispose();
+  // @ts-expect-error: no such device
+  await MotionSegmenter.create({ device: 'gpu' });
+  // @ts-expect-error: frames are counted, not named
+  await seg.segment(video, { maxFrames: 'all' });
+  // @ts-expect-error: a canvas is not a video source
+  await seg.segment(document.createElement('canvas'));
+  // @ts-expect-error: labels are bytes
+  const wrong: string = result.labelsAt(0);
+  return labels.length + image.width + objects.length + counts.length + events.length + backend.length + wrong.length;
+}
+`;
 
 const fixture = makeFixture({ segmo: segmoBin });
 const results = [];
@@ -131,6 +162,8 @@ for (const webgpu of [true, false]) {
       assert(r.status === 'done', `demo ended ${r.status}: ${r.error}`);
       const device = await page.evaluate(() => window.segmoDemo.device);
       assert(device && device.backend === (webgpu ? 'gpu' : 'cpu'), `device ${JSON.stringify(device)}`);
+      // Without WebGPU the page says so in a sentence (not wgpu's list of native APIs).
+      if (!webgpu) assert(/WebGPU/.test(device.fallback_reason) && device.fallback_reason.length < 100, `fallback reason: ${device.fallback_reason}`);
       const watch = await page.evaluate(() => window.__watch);
       const j = await meanJ(page, 'window.segmoDemo.result');
       const painted = await page.evaluate(() => {
@@ -141,6 +174,15 @@ for (const webgpu of [true, false]) {
         return n / (c.width * c.height);
       });
       assert(painted > 0.01, `the overlay shows ${painted} of the frame`);
+      // Under the overlay, the clip's own frames for playback (read again after the run).
+      const shown = await page.evaluate(() => {
+        const c = document.getElementById('frame');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) n += d[i] + d[i + 1] + d[i + 2] > 30;
+        return n / (c.width * c.height);
+      });
+      assert(shown > 0.5, `the frame under the overlay is blank (${shown} of it has pixels)`);
       await page.screenshot({ path: join(out, `demo-${name}.png`), fullPage: true });
       console.log(`  ${device.backend} ${device.name}${device.software ? ' (software)' : ''}: ${r.frames} frames in ${r.seconds.toFixed(1)} s, J ${j.toFixed(3)}, ${r.objects.length} objects; rAF ticks ${watch.frames - before}, longest main-thread task ${Math.round(watch.longest)} ms`);
       assert(j > J_MIN, `J ${j} <= ${J_MIN}`);
@@ -215,7 +257,47 @@ await test('cancel, bad inputs, dispose then a new segmenter (CPU)', async () =>
   }
 });
 
-await test('packed tarball: a plain ESM page and a Vite app import it offline', async () => {
+await test('inputs: a <video> element of the page, and a 4K video scaled down (CPU)', async () => {
+  const srv = await server();
+  const b = await browser({ webgpu: false });
+  try {
+    const { page, foreign } = await watchedPage(b, srv.origin);
+    await page.goto(`${srv.origin}/www/demo/`);
+    await page.waitForFunction(() => window.segmoDemo.status === 'ready', null, { timeout: 120e3 });
+    const r = await page.evaluate(async () => {
+      const { MotionSegmenter } = await import('/pkg/index.js');
+      const seg = await MotionSegmenter.create({ device: 'cpu' });
+      // The page's own element, not muted, paused at 0.35 s: it is borrowed and given back.
+      const video = Object.assign(document.createElement('video'), { src: '/fixture/sample.webm', controls: true });
+      document.body.append(video);
+      await new Promise((ok) => (video.onloadeddata = ok));
+      video.currentTime = 0.35;
+      await new Promise((ok) => (video.onseeked = ok));
+      window.__element = await seg.segment(video, { maxFrames: 8 });
+      const element = { frames: window.__element.numFrames, size: [window.__element.width, window.__element.height], muted: video.muted, paused: video.paused, time: video.currentTime };
+      const events = [];
+      window.__big = await seg.segment('/fixture/sample-4k.webm', { maxFrames: 6, onProgress: (e) => events.push(e) });
+      const big = { frames: window.__big.numFrames, size: [window.__big.width, window.__big.height], scale: events.filter((e) => e.stage === 'scale') };
+      seg.dispose();
+      return { element, big };
+    });
+    const jElement = await meanJ(page, 'window.__element');
+    const jBig = await meanJ(page, 'window.__big');
+    const [w, h] = r.big.size;
+    console.log(`  <video> element: ${r.element.frames} frames ${r.element.size.join('x')}, J ${jElement.toFixed(3)}; 4K: "${r.big.scale[0]?.message}", ${r.big.frames} frames, J ${jBig.toFixed(3)}`);
+    assert(r.element.frames === 8 && jElement > J_MIN, `<video> element: ${JSON.stringify(r.element)}, J ${jElement}`);
+    assert(!r.element.muted && r.element.paused && Math.abs(r.element.time - 0.35) < 1e-3, `the element was not given back as it was: ${JSON.stringify(r.element)}`);
+    assert(r.big.scale.length === 1 && r.big.scale[0].to.join() === r.big.size.join(), `no scale event for the 4K video: ${JSON.stringify(r.big.scale)}`);
+    assert(w * h <= 854 * 480 && w >= 800 && Math.abs(w / h - fixture.width / fixture.height) < 0.02, `4K scaled to ${w}x${h}`);
+    assert(r.big.frames === 6 && jBig > J_MIN, `4K: ${r.big.frames} frames, J ${jBig}`);
+    assert(foreign().length === 0, `requests beyond the page's origin: ${foreign()}`);
+  } finally {
+    await b.close();
+    await srv.close();
+  }
+});
+
+await test('packed tarball: a plain ESM page and a Vite app import it offline, its types check', async () => {
   const work = mkdtempSync(join(tmpdir(), 'segmo-pack-'));
   const tgz = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: join(repo, 'pkg') }).toString().trim().split('\n').pop();
   // Plain page: the tarball unpacked as node_modules/segmo, an import map, nothing else.
@@ -236,6 +318,11 @@ await test('packed tarball: a plain ESM page and a Vite app import it offline', 
   writeFileSync(join(app, 'src/main.js'), `import { MotionSegmenter } from 'segmo';
 window.run = async (url) => { const s = await MotionSegmenter.create({ device: 'cpu' }); window.result = await s.segment(url, { maxFrames: 8 }); return window.result.numFrames; };`);
   execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: app, stdio: 'ignore' });
+  // The declarations as a TypeScript app sees them through the package's `exports`: right
+  // uses compile, wrong ones must be errors (each @ts-expect-error fails the check if unused).
+  writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', lib: ['ES2022', 'DOM'], skipLibCheck: false }, files: ['src/check.ts'] }));
+  writeFileSync(join(app, 'src/check.ts'), TYPES_CHECK);
+  execFileSync(process.execPath, [join(repo, 'www/node_modules/typescript/bin/tsc'), '-p', app], { stdio: 'inherit' });
   execFileSync(join(repo, 'www/node_modules/.bin/vite'), ['build', '--base', '/app/', '--logLevel', 'warn'], { cwd: app, stdio: 'inherit' });
   for (const [name, root] of [['plain', plain], ['vite', join(app, 'dist')]]) {
     const srv = await server({ '/app/': root });
