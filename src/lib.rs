@@ -12,6 +12,7 @@ pub mod clock;
 pub mod device;
 pub mod error;
 pub mod eval;
+pub mod features;
 pub mod gpu;
 pub mod masks;
 pub mod motion;

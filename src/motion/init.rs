@@ -53,15 +53,21 @@ pub fn value(init: Init, name: &str, shape: &[usize], index: u64) -> f32 {
 
 /// `module` with every float parameter filled by `init`.
 pub fn initialise<M: Module>(module: M, init: Init) -> M {
-    module.map(&mut Filler { init, path: Vec::new() })
+    initialise_by(module, |name, shape, i| value(init, name, shape, i))
 }
 
-struct Filler {
-    init: Init,
+/// `module` with element `i` of the parameter at path `name` (of `shape`) set to
+/// `f(name, shape, i)`: for models whose fixtures need their own rule (DINOv2's embeddings).
+pub fn initialise_by<M: Module, F: Fn(&str, &[usize], u64) -> f32>(module: M, f: F) -> M {
+    module.map(&mut Filler { f, path: Vec::new() })
+}
+
+struct Filler<F> {
+    f: F,
     path: Vec<String>,
 }
 
-impl ModuleMapper for Filler {
+impl<F: Fn(&str, &[usize], u64) -> f32> ModuleMapper for Filler<F> {
     fn enter_module(&mut self, name: &str, _: &str) {
         self.path.push(name.to_string());
     }
@@ -73,7 +79,7 @@ impl ModuleMapper for Filler {
         let old = param.val();
         let shape = old.dims().to_vec();
         let count: usize = shape.iter().product();
-        let data: Vec<f32> = (0..count as u64).map(|i| value(self.init, &name, &shape, i)).collect();
+        let data: Vec<f32> = (0..count as u64).map(|i| (self.f)(&name, &shape, i)).collect();
         let tensor = Tensor::<D>::from_data(TensorData::new(data, shape), &old.device())
             .set_require_grad(old.is_require_grad());
         Param::initialized(param.id, tensor)

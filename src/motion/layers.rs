@@ -50,18 +50,25 @@ impl Conv1x1 {
     }
 }
 
-/// `torch.nn.LayerNorm` over the last dimension (eps 1e-5, biased variance, as torch).
+/// `torch.nn.LayerNorm` over the last dimension (biased variance, as torch).
 #[derive(Module, Debug)]
 pub struct LayerNorm {
     pub weight: Param<Tensor<1>>,
     pub bias: Param<Tensor<1>>,
+    pub eps: f64,
 }
 
 impl LayerNorm {
+    /// torch's default eps, 1e-5.
     pub fn new(d: usize, device: &Device) -> Self {
+        Self::with_eps(d, 1e-5, device)
+    }
+
+    pub fn with_eps(d: usize, eps: f64, device: &Device) -> Self {
         Self {
             weight: Param::from_tensor(Tensor::ones([d], device)),
             bias: Param::from_tensor(Tensor::zeros([d], device)),
+            eps,
         }
     }
 
@@ -69,7 +76,7 @@ impl LayerNorm {
         let mean = x.clone().mean_dim(D - 1);
         let centred = x - mean;
         let var = centred.clone().square().mean_dim(D - 1);
-        let normed = centred / var.add_scalar(1e-5).sqrt();
+        let normed = centred / var.add_scalar(self.eps).sqrt();
         normed * self.weight.val().unsqueeze() + self.bias.val().unsqueeze()
     }
 }

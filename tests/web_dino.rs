@@ -1,0 +1,27 @@
+//! DINOv2 ViT-B/14 (the full SegAnyMo shape, 224x224) against transformers in the browser on
+//! the wasm CPU backend, in a dedicated worker (the run blocks for seconds). WebGPU runs the
+//! small configurations (tests/web.rs): on SwiftShader, the only adapter CI has, ViT-B/14 and
+//! the CPU run together took 500 s; lavapipe runs the full shape natively (tests/dino.rs).
+#![cfg(target_arch = "wasm32")]
+
+#[path = "common/dino_parity.rs"]
+mod dino_parity;
+
+use segmo::{ComputeDevice, DevicePreference};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_dedicated_worker);
+
+#[wasm_bindgen_test]
+async fn vitb14_matches_transformers_on_wasm_cpu() {
+    for pref in [DevicePreference::Cpu] {
+        let dev = ComputeDevice::select_async(pref).await.expect("device");
+        let case = dino_parity::load(dino_parity::VITB14);
+        let model = dino_parity::fixture_model(dino_parity::vitb14_config(), &dev.device);
+        let t0 = js_sys::Date::now();
+        let errs = dino_parity::run(&model, &case, &dev.device).await;
+        let secs = (js_sys::Date::now() - t0) / 1000.0;
+        web_sys::console::log_1(&format!("DINOv2 ViT-B/14 on {}: relative errors {errs:?} ({secs:.1} s)", dev.info).into());
+        assert!(errs.iter().all(|e| *e < 1e-4), "ViT-B/14 on {}: {errs:?}", dev.info);
+    }
+}
