@@ -214,6 +214,10 @@ await test('cancel, bad inputs, dispose then a new segmenter (CPU)', async () =>
       assert(r.status === 'error' && expect.test(r.error), `${file}: ${r.status} ${r.error}`);
       assert(await page.isVisible('#error'), 'the page shows the error');
     }
+    // After the errors the page's segmenter still works.
+    await page.fill('#max-frames', '6');
+    const again = await demoRun(page, 'sample.webm');
+    assert(again.status === 'done' && again.frames === 6, `after the errors: ${JSON.stringify(again)}`);
     // The library directly: weights that 404 or are not weights, then dispose and reuse.
     const api = await page.evaluate(async () => {
       const { MotionSegmenter } = await import('/pkg/index.js');
@@ -225,6 +229,13 @@ await test('cancel, bad inputs, dispose then a new segmenter (CPU)', async () =>
         } catch (e) {
           out[k] = e.message;
         }
+      }
+      // This browser has no WebGPU: asking for it by name is an error that says so.
+      try {
+        await MotionSegmenter.create({ device: 'webgpu' });
+        out.forcedWebgpu = 'created';
+      } catch (e) {
+        out.forcedWebgpu = e.message;
       }
       const first = await MotionSegmenter.create({ device: 'cpu' });
       first.dispose();
@@ -247,10 +258,11 @@ await test('cancel, bad inputs, dispose then a new segmenter (CPU)', async () =>
     assert(/HTTP 404/.test(api.missing), `404 weights: ${api.missing}`);
     assert(/weights/i.test(api.wrong), `wrong weights: ${api.wrong}`);
     assert(/disposed/.test(api.afterDispose), `after dispose: ${api.afterDispose}`);
+    assert(/no GPU.*WebGPU/.test(api.forcedWebgpu), `device 'webgpu' without WebGPU: ${api.forcedWebgpu}`);
     assert(api.second.frames === 6, `second segmenter: ${JSON.stringify(api.second)}`);
     assert(api.cached.length === 1 && api.cached[0] === true, `weights not served from the Cache API: ${api.cached}`);
     assert(foreign().length === 0, `requests beyond the page's origin: ${foreign()}`);
-    console.log(`  errors: 404 "${api.missing}"; wrong file "${api.wrong.slice(0, 100)}"`);
+    console.log(`  errors: 404 "${api.missing}"; wrong file "${api.wrong.slice(0, 100)}"; no WebGPU "${api.forcedWebgpu}"`);
   } finally {
     await b.close();
     await srv.close();
