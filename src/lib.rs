@@ -18,6 +18,7 @@ pub mod masks;
 pub mod motion;
 pub mod objects;
 pub mod pipeline;
+pub mod pth;
 pub mod sample;
 pub mod synth;
 pub mod tracks;

@@ -111,18 +111,36 @@ impl Bundle {
         Ok(bundle)
     }
 
+    /// A safetensors file, or a PyTorch checkpoint (`torch.save` zip) read through
+    /// [`crate::pth`].
+    pub fn from_any_bytes(bytes: &[u8]) -> Result<Self, WeightsError> {
+        if crate::pth::is_torch_checkpoint(bytes) {
+            crate::pth::load(bytes)
+        } else {
+            Self::from_bytes(bytes)
+        }
+    }
+
     /// The bundle as safetensors bytes (all tensors f32, names sorted).
     pub fn to_bytes(&self) -> Vec<u8> {
+        self.to_bytes_as(false)
+    }
+
+    /// The bundle as safetensors bytes, every tensor f16 (round to nearest even; values past
+    /// f16's range become infinities, which loading then rejects) when `f16`, else f32.
+    pub fn to_bytes_as(&self, f16: bool) -> Vec<u8> {
+        let width = if f16 { 2 } else { 4 };
+        let dtype = if f16 { "F16" } else { "F32" };
         let mut header = serde_json::Map::new();
         if !self.metadata.is_empty() {
             header.insert("__metadata__".into(), serde_json::to_value(&self.metadata).unwrap());
         }
         let mut offset = 0usize;
         for (name, t) in &self.tensors {
-            let len = t.data.len() * 4;
+            let len = t.data.len() * width;
             header.insert(
                 name.clone(),
-                serde_json::json!({"dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + len]}),
+                serde_json::json!({"dtype": dtype, "shape": t.shape, "data_offsets": [offset, offset + len]}),
             );
             offset += len;
         }
@@ -135,7 +153,11 @@ impl Bundle {
         out.extend_from_slice(&(json.len() as u64).to_le_bytes());
         out.extend_from_slice(&json);
         for t in self.tensors.values() {
-            out.extend(t.data.iter().flat_map(|v| v.to_le_bytes()));
+            if f16 {
+                out.extend(t.data.iter().flat_map(|&v| f32_to_f16(v).to_le_bytes()));
+            } else {
+                out.extend(t.data.iter().flat_map(|v| v.to_le_bytes()));
+            }
         }
         out
     }
@@ -265,7 +287,43 @@ impl ModuleMapper for Apply<'_> {
 }
 
 /// IEEE half to single precision (exact: every f16 is an f32).
-fn f16_to_f32(h: u16) -> f32 {
+/// IEEE binary16 of `x`, rounded to nearest even (subnormals kept, overflow to infinity).
+pub fn f32_to_f16(x: f32) -> u16 {
+    let bits = x.to_bits();
+    let sign = ((bits >> 16) & 0x8000) as u16;
+    let exp = ((bits >> 23) & 0xff) as i32;
+    let man = bits & 0x7f_ffff;
+    if exp == 0xff {
+        return sign | 0x7c00 | if man != 0 { 0x200 } else { 0 };
+    }
+    let e = exp - 127 + 15;
+    if e >= 0x1f {
+        return sign | 0x7c00;
+    }
+    if e <= 0 {
+        if e < -10 {
+            return sign;
+        }
+        // Subnormal: shift the implicit-one mantissa into place, rounding to nearest even.
+        let m = man | 0x80_0000;
+        let shift = (14 - e) as u32;
+        let half = 1u32 << (shift - 1);
+        let rest = m & ((1u32 << shift) - 1);
+        let mut h = (m >> shift) as u16;
+        if rest > half || (rest == half && h & 1 == 1) {
+            h += 1;
+        }
+        return sign | h;
+    }
+    let mut h = ((e as u32) << 10 | (man >> 13)) as u16;
+    let rest = man & 0x1fff;
+    if rest > 0x1000 || (rest == 0x1000 && h & 1 == 1) {
+        h += 1; // a carry into the exponent is the correct rounding (up to infinity)
+    }
+    sign | h
+}
+
+pub fn f16_to_f32(h: u16) -> f32 {
     let sign = ((h >> 15) as u32) << 31;
     let exp = ((h >> 10) & 0x1f) as u32;
     let frac = (h & 0x3ff) as u32;

@@ -156,3 +156,56 @@ fn bad_inputs_are_errors() {
     let e = model.forward(parity::pixels(&[1, 3, 28, 28], &dev.device), Some(2)).unwrap_err().to_string();
     assert!(e.contains("no block 2"), "{e}");
 }
+
+#[test]
+fn loads_an_official_torch_checkpoint() {
+    // The official code's small model saved by torch.save: read from the .pth bytes, its
+    // parameters are exactly the fixture rule's.
+    let dev = ComputeDevice::cpu();
+    let bundle = Bundle::from_any_bytes(include_bytes!("fixtures/dino/small_official.pth")).unwrap();
+    assert_eq!(weights::naming(&bundle), weights::Naming::Official);
+    let loaded = Dino::from_bundle(&bundle, None, Some(2), &dev.device).unwrap();
+    let expected = parity::fixture_model(DinoConfig { pos_interp: segmo::features::dino::PosInterp::OFFICIAL, ..parity::small_config(false) }, &dev.device);
+    assert_eq!(DinoConfig { name: "small".into(), ..loaded.config.clone() }, expected.config);
+    assert_eq!(Bundle::from_module(&loaded.model), Bundle::from_module(&expected.model));
+}
+
+#[test]
+fn convert_writes_bundles_that_load_alike() {
+    // transformers' hub file and the official .pth, converted (f32 and f16) and loaded back
+    // from bytes: the same model (f16 within its rounding), the interpolation rule kept.
+    let dev = ComputeDevice::cpu();
+    let case = parity::load(parity::SMALL);
+    for f16 in [false, true] {
+        let (bytes, config) = weights::convert(parity::SMALL_HUB, f16, Some(2)).unwrap();
+        assert_eq!(config.pos_interp, segmo::features::dino::PosInterp::TRANSFORMERS);
+        let model = Dino::from_bytes(&bytes, None, &dev.device).unwrap();
+        assert_eq!(model.config.num_heads, 2, "heads kept in the bundle's metadata");
+        let errs = pollster::block_on(parity::run(&model, &case, &dev.device));
+        let tol = if f16 { 2e-2 } else { TOL };
+        eprintln!("converted transformers file ({}): relative errors {errs:?}", if f16 { "f16" } else { "f32" });
+        assert!(errs.iter().all(|e| *e < tol), "f16 {f16}: {errs:?}");
+    }
+    let (bytes, config) = weights::convert(include_bytes!("fixtures/dino/small_official.pth"), false, Some(2)).unwrap();
+    assert_eq!(config.pos_interp, segmo::features::dino::PosInterp::OFFICIAL);
+    let loaded = Dino::from_bytes(&bytes, None, &dev.device).unwrap();
+    let expected = parity::fixture_model(DinoConfig { pos_interp: segmo::features::dino::PosInterp::OFFICIAL, ..parity::small_config(false) }, &dev.device);
+    assert_eq!(Bundle::from_module(&loaded.model), Bundle::from_module(&expected.model));
+    // Not DINOv2 at all: the shipped classifier's weights.
+    let e = weights::convert(include_bytes!("../models/lite-classifier.safetensors"), false, None).unwrap_err().to_string();
+    assert!(e.contains("cls_token"), "{e}");
+}
+
+#[test]
+fn f16_weights_accuracy_on_vitb14() {
+    // ViT-B/14 with every parameter rounded to f16 (what an f16 bundle stores) against the
+    // transformers outputs of the f32 weights.
+    let dev = ComputeDevice::cpu();
+    let case = parity::load(parity::VITB14);
+    let model = parity::fixture_model(parity::vitb14_config(), &dev.device);
+    let rounded = Bundle::from_bytes(&Bundle::from_module(&model.model).to_bytes_as(true)).unwrap();
+    let model = Dino { config: model.config.clone(), model: rounded.load_into(model.model, &dev.device).unwrap() };
+    let errs = pollster::block_on(parity::run(&model, &case, &dev.device));
+    eprintln!("ViT-B/14, f16 weights: relative max errors tokens {:e}, cls {:e}, keys {:e}", errs[0], errs[1], errs[2]);
+    assert!(errs.iter().all(|e| *e < 2e-2), "{errs:?}");
+}

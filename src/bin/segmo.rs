@@ -207,6 +207,21 @@ enum Cmd {
         #[arg(long, value_delimiter = ',')]
         exclude: Vec<String>,
     },
+    /// Converts an official checkpoint (DINOv2 `.pth` from facebookresearch, or transformers'
+    /// `model.safetensors`) into one safetensors bundle, official names, that the CLI and the
+    /// browser load from bytes. The model is read off the tensors; the output is checked by
+    /// loading it.
+    Convert {
+        input: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Store f16 (half the size; values rounded to nearest even).
+        #[arg(long)]
+        f16: bool,
+        /// Attention heads, for widths other than the released models' (64-wide heads).
+        #[arg(long)]
+        heads: Option<usize>,
+    },
     /// Benchmarks: prints a table per stage, beside a reference run on the same device.
     Bench {
         #[command(subcommand)]
@@ -614,6 +629,16 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
             let rows = segmo::bench::attention::run(&dev, &lens, &dims, reps, |m| pb.set_message(m.to_string()))?;
             pb.finish_and_clear();
             print!("{}", segmo::bench::attention::table(&dev, &rows));
+        }
+        Cmd::Convert { input, out, f16, heads } => {
+            let bytes = std::fs::read(&input).map_err(|e| SegmoError::io(&input, e))?;
+            let (converted, config) = segmo::features::dino::weights::convert(&bytes, f16, heads).map_err(|e| SegmoError::io(&input, e))?;
+            std::fs::write(&out, &converted).map_err(|e| SegmoError::io(&out, e))?;
+            println!(
+                "DINOv2 {} ({} blocks, {}-d, {} heads, {} registers, positions resized as {}) -> {} ({:.1} MB, {})",
+                config.name, config.depth, config.embed_dim, config.num_heads, config.num_register_tokens, segmo::features::dino::weights::interp_name(config.pos_interp),
+                out.display(), converted.len() as f64 / 1e6, if f16 { "f16" } else { "f32" }
+            );
         }
         Cmd::Device { device } => {
             let pref: DevicePreference = device.parse()?;

@@ -195,21 +195,84 @@ pub fn infer_config(bundle: &Bundle, num_heads: Option<usize>) -> Result<DinoCon
     Ok(config)
 }
 
+/// Metadata keys of a converted bundle (`segmo convert`).
+pub const META_FORMAT: &str = "segmo.format";
+pub const FORMAT: &str = "dinov2";
+const META_HEADS: &str = "dinov2.num_heads";
+const META_INTERP: &str = "dinov2.pos_interp";
+
+pub fn interp_name(p: PosInterp) -> &'static str {
+    if p == PosInterp::TRANSFORMERS {
+        "transformers"
+    } else if p == PosInterp::OFFICIAL_REGISTERS {
+        "antialias"
+    } else {
+        "official"
+    }
+}
+
+fn interp_from_name(name: &str) -> Option<PosInterp> {
+    match name {
+        "transformers" => Some(PosInterp::TRANSFORMERS),
+        "antialias" => Some(PosInterp::OFFICIAL_REGISTERS),
+        "official" => Some(PosInterp::OFFICIAL),
+        _ => None,
+    }
+}
+
+/// The configuration a bundle of either naming describes, and its parameters with official
+/// names. Transformers' files interpolate positions as transformers does (so outputs match
+/// it), official ones as the official code; a converted bundle says which in its metadata.
+pub fn prepare(bundle: &Bundle, num_heads: Option<usize>) -> Result<(DinoConfig, Bundle)> {
+    let source = naming(bundle);
+    let official = to_official(bundle)?;
+    let heads = num_heads.or_else(|| bundle.metadata.get(META_HEADS).and_then(|h| h.parse().ok()));
+    let mut config = infer_config(&official, heads)?;
+    if source == Naming::Transformers && config.num_register_tokens == 0 {
+        config.pos_interp = PosInterp::TRANSFORMERS;
+    }
+    if let Some(p) = bundle.metadata.get(META_INTERP) {
+        config.pos_interp = interp_from_name(p)
+            .ok_or_else(|| WeightsError::Metadata { key: META_INTERP.into(), found: Some(p.clone()), expected: "official, transformers or antialias".into() })?;
+    }
+    config.validate()?;
+    Ok((config, official))
+}
+
+/// `segmo convert`: a DINOv2 checkpoint (official `.pth`, transformers `model.safetensors`, or
+/// a converted bundle) -> one safetensors bundle with official names, f32 or f16, that native
+/// and browser code load with [`Dino::from_bytes`]. Checked by loading it before it is written.
+/// `num_heads`: only for widths other than the released models' (their heads are 64-wide).
+pub fn convert(bytes: &[u8], f16: bool, num_heads: Option<usize>) -> Result<(Vec<u8>, DinoConfig)> {
+    let bundle = Bundle::from_any_bytes(bytes)?;
+    let (config, mut official) = prepare(&bundle, num_heads)?;
+    let cpu = crate::device::ComputeDevice::cpu();
+    let model = Dino::new(config.clone(), &cpu.device)?;
+    official.load_into(model.model, &cpu.device)?;
+    official.metadata = [
+        (META_FORMAT.to_string(), FORMAT.to_string()),
+        ("dinov2.name".to_string(), config.name.clone()),
+        (META_HEADS.to_string(), config.num_heads.to_string()),
+        (META_INTERP.to_string(), interp_name(config.pos_interp).to_string()),
+    ]
+    .into_iter()
+    .collect();
+    Ok((official.to_bytes_as(f16), config))
+}
+
 impl Dino {
-    /// A model from a bundle of either naming, its configuration read off the shapes.
-    /// Bundles in transformers' naming interpolate positions as transformers does (so outputs
-    /// match it); official ones as the official code. `stride`: the patch stride (SegAnyMo: 7).
+    /// A model from the bytes of any accepted file (see [`convert`]).
+    pub fn from_bytes(bytes: &[u8], stride: Option<usize>, device: &Device) -> Result<Self> {
+        Self::from_bundle(&Bundle::from_any_bytes(bytes)?, stride, None, device)
+    }
+
+    /// A model from a bundle of either naming, its configuration read off the shapes (see
+    /// [`prepare`]). `stride`: the patch stride (SegAnyMo: 7).
     pub fn from_bundle(bundle: &Bundle, stride: Option<usize>, num_heads: Option<usize>, device: &Device) -> Result<Self> {
-        let source = naming(bundle);
-        let official = to_official(bundle)?;
-        let mut config = infer_config(&official, num_heads)?;
-        if source == Naming::Transformers && config.num_register_tokens == 0 {
-            config.pos_interp = PosInterp::TRANSFORMERS;
-        }
+        let (mut config, official) = prepare(bundle, num_heads)?;
         if let Some(s) = stride {
             config.patch_stride = s;
         }
-        config.validate()?;
         let Dino { config, model } = Dino::new(config, device)?;
         let model = official.load_into(model, device).map_err(SegmoError::from)?;
         Ok(Dino { config, model })
