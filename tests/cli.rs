@@ -272,3 +272,33 @@ fn tracks_needs_two_frames_and_a_known_format() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains(".npz or .safetensors"), "{}", stderr(&o));
 }
+
+#[test]
+fn convert_writes_a_bundle_and_rejects_other_files() {
+    let d = tmp("convert");
+    let out = d.join("small.safetensors");
+    let pth = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dino/small_official.pth");
+    let o = segmo(&["convert", pth, "--out", out.to_str().unwrap(), "--heads", "2", "--f16"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(said.contains("2 blocks, 32-d, 2 heads") && said.contains("f16"), "{said}");
+    let bytes = std::fs::read(&out).unwrap();
+    let dev = segmo::ComputeDevice::cpu();
+    let model = segmo::features::dino::Dino::from_bytes(&bytes, None, &dev.device).unwrap();
+    assert_eq!(model.config.depth, 2);
+    let weights = concat!(env!("CARGO_MANIFEST_DIR"), "/models/lite-classifier.safetensors");
+    let o = segmo(&["convert", weights, "--out", d.join("x").to_str().unwrap()]);
+    assert!(!o.status.success() && stderr(&o).contains("cls_token"), "{}", stderr(&o));
+    assert!(!d.join("x").exists(), "nothing written for a file that is not DINOv2");
+}
+
+#[test]
+fn bench_dino_prints_its_table() {
+    // One tiny size (the whole ViT-B/14 is built for it): 3x5 tokens at stride 7, plus CLS.
+    let o = segmo(&["bench", "dino", "--sizes", "28x42s7", "--reps", "1", "--no-gpu", "--no-reference"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.contains("| 28x42 s7 | 16 |") && table.contains("MiB"), "{table}");
+    let o = segmo(&["bench", "dino", "--sizes", "28", "--no-gpu", "--no-reference"]);
+    assert!(!o.status.success() && stderr(&o).contains("HEIGHTxWIDTH"), "{}", stderr(&o));
+}

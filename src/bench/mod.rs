@@ -4,6 +4,7 @@
 pub mod alloc;
 pub mod attention;
 pub mod classifier;
+pub mod dino;
 pub mod pipeline;
 pub mod tracks;
 

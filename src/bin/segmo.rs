@@ -281,6 +281,24 @@ enum BenchCmd {
         #[arg(long)]
         venv: Option<PathBuf>,
     },
+    /// DINOv2 ViT-B/14 at 224x224, 448x448 and SegAnyMo's stride-7 854x480 setting: ours on
+    /// the CPU and the GPU beside PyTorch and ONNX Runtime (CPU, same threads, same sizes).
+    Dino {
+        /// HEIGHTxWIDTH[sSTRIDE] (comma separated).
+        #[arg(long, value_delimiter = ',', default_value = "224x224,448x448,480x854s7")]
+        sizes: Vec<String>,
+        #[arg(long, default_value_t = 3)]
+        reps: usize,
+        #[arg(long)]
+        no_gpu: bool,
+        /// Skip PyTorch and ONNX Runtime (no Python venv).
+        #[arg(long)]
+        no_reference: bool,
+        /// Venv for the references (created on first use: torch, transformers, onnx,
+        /// onnxscript, onnxruntime).
+        #[arg(long)]
+        venv: Option<PathBuf>,
+    },
     /// The whole lite pipeline, ms per frame of each stage, on the CPU path and the GPU.
     Pipeline {
         #[arg(long, default_value_t = 854)]
@@ -606,6 +624,22 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
             let report = segmo::bench::classifier::run(&opts, |m| pb.set_message(m.to_string()))?;
             pb.finish_and_clear();
             print!("{}", segmo::bench::classifier::table(&report));
+        }
+        Cmd::Bench { what: BenchCmd::Dino { sizes, reps, no_gpu, no_reference, venv } } => {
+            let sizes = sizes.iter().map(|s| s.parse()).collect::<segmo::Result<Vec<segmo::bench::dino::Size>>>()?;
+            let source_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+            let opts = segmo::bench::dino::Options {
+                sizes,
+                reps,
+                gpu: !no_gpu,
+                no_reference,
+                venv: venv.unwrap_or_else(|| home_cache("segmo-torch-venv")),
+                script: source_dir.join("tests/reference/torch_dino.py"),
+            };
+            let pb = spinner("bench dino");
+            let report = segmo::bench::dino::run(&opts, |m| pb.set_message(m.to_string()))?;
+            pb.finish_and_clear();
+            print!("{}", segmo::bench::dino::table(&report));
         }
         Cmd::Bench { what: BenchCmd::Pipeline { width, height, frames, weights, no_gpu } } => {
             let path = weights.unwrap_or_else(segmo::motion::classifier::shipped_weights_path);

@@ -1,0 +1,94 @@
+"""Reference side of `segmo bench dino`: DINOv2 ViT-B/14 in PyTorch and in ONNX Runtime (CPU).
+
+transformers' Dinov2Model with the hub configuration (518x518 positions, random weights: the
+time does not depend on them), eval mode. For stride 7 the patch convolution's stride is set
+to 7 and positions are resized to the resulting token grid with SegAnyMo's rule (its
+ViTExtractor: bicubic, scale factor (grid + 0.1) / 37). ONNX: the same module exported with
+torch.onnx (one file per input size), run by onnxruntime's CPU provider.
+
+Prints one line: `median_ms peak_bytes`, where peak_bytes is the process's peak resident
+memory minus its resident memory before the model was built (weights + activations + the
+engine's working memory).
+
+    python torch_dino.py torch|onnx THREADS REPS HEIGHT WIDTH STRIDE
+"""
+
+import math
+import os
+import sys
+import tempfile
+import time
+import types
+
+import torch
+
+
+def rss(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def build(stride):
+    from transformers import Dinov2Config, Dinov2Model
+
+    model = Dinov2Model(Dinov2Config(image_size=518, attn_implementation="eager")).eval()
+    if stride != 14:
+        emb = model.embeddings
+        emb.patch_embeddings.projection.stride = (stride, stride)
+
+        def interpolate(self, embeddings, height, width):
+            pos = self.position_embeddings
+            n = pos.shape[1] - 1
+            side = int(math.sqrt(n))
+            rows, cols = 1 + (height - 14) // stride, 1 + (width - 14) // stride
+            grid = pos[:, 1:].reshape(1, side, side, -1).permute(0, 3, 1, 2)
+            grid = torch.nn.functional.interpolate(grid, scale_factor=((rows + 0.1) / side, (cols + 0.1) / side),
+                                                   mode="bicubic", align_corners=False, recompute_scale_factor=False)
+            return torch.cat((pos[:, :1], grid.permute(0, 2, 3, 1).reshape(1, rows * cols, -1)), dim=1)
+
+        emb.interpolate_pos_encoding = types.MethodType(interpolate, emb)
+    return model
+
+
+def timed(run, reps):
+    times = []
+    for i in range(reps + 1):
+        start = time.perf_counter()
+        run()
+        if i > 0:
+            times.append((time.perf_counter() - start) * 1e3)
+    return sorted(times)[len(times) // 2]
+
+
+def main():
+    engine, threads, reps, h, w, stride = sys.argv[1], *map(int, sys.argv[2:])
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    before = rss("VmRSS")
+    model = build(stride)
+    x = torch.randn(1, 3, h, w)
+    if engine == "torch":
+        with torch.no_grad():
+            ms = timed(lambda: model(pixel_values=x), reps)
+    else:
+        import onnxruntime as ort
+
+        path = os.path.join(tempfile.mkdtemp(), "dinov2.onnx")
+        with torch.no_grad():
+            torch.onnx.export(model, (x,), path, input_names=["pixel_values"], output_names=["last_hidden_state"],
+                              opset_version=18, dynamo=True, external_data=True)
+        del model
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        session = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+        feed = {"pixel_values": x.numpy()}
+        ms = timed(lambda: session.run(None, feed), reps)
+    print(f"{ms:.1f} {max(0, rss('VmHWM') - before)}")
+
+
+if __name__ == "__main__":
+    main()
