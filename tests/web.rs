@@ -4,8 +4,6 @@
 
 #[path = "common/attention_cases.rs"]
 mod cases;
-#[path = "common/dino_parity.rs"]
-mod dino_parity;
 #[path = "common/motion_parity.rs"]
 mod motion_parity;
 
@@ -45,20 +43,6 @@ async fn track_classifier_matches_official_code_on_webgpu_and_wasm_cpu() {
             web_sys::console::log_1(&format!("{name} on {}: probs err {probs:e}, motion err {motion:e}", dev.info).into());
             assert!(names.is_empty(), "{names:?}");
             assert!(probs < 1e-4 && motion < 1e-4, "{name} on {}: {probs} {motion}", dev.info);
-        }
-    }
-}
-
-#[wasm_bindgen_test]
-async fn dino_matches_transformers_on_webgpu_and_wasm_cpu() {
-    for pref in [DevicePreference::Gpu, DevicePreference::Cpu] {
-        let dev = ComputeDevice::select_async(pref).await.expect("device");
-        for (name, bytes, registers) in [("small", dino_parity::SMALL, false), ("small_reg_swiglu", dino_parity::SMALL_REG, true)] {
-            let case = dino_parity::load(bytes);
-            let model = dino_parity::fixture_model(dino_parity::small_config(registers), &dev.device);
-            let errs = dino_parity::run(&model, &case, &dev.device).await;
-            web_sys::console::log_1(&format!("DINOv2 {name} on {}: relative errors {errs:?}", dev.info).into());
-            assert!(errs.iter().all(|e| *e < 1e-4), "{name} on {}: {errs:?}", dev.info);
         }
     }
 }

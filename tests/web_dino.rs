@@ -1,7 +1,8 @@
-//! DINOv2 ViT-B/14 (the full SegAnyMo shape, 224x224) against transformers in the browser on
-//! the wasm CPU backend, in a dedicated worker (the run blocks for seconds). WebGPU runs the
-//! small configurations (tests/web.rs): on SwiftShader, the only adapter CI has, ViT-B/14 and
-//! the CPU run together took 500 s; lavapipe runs the full shape natively (tests/dino.rs).
+//! DINOv2 against transformers in the browser, in a dedicated worker (CPU runs block for
+//! seconds, which a page's main thread and the test driver must not see): the small
+//! configurations on WebGPU and the wasm CPU backend, ViT-B/14 (224x224) on the wasm CPU
+//! backend. On SwiftShader, the only adapter CI has, ViT-B/14 and the CPU run together took
+//! 500 s; lavapipe runs the full shape natively (tests/dino.rs).
 #![cfg(target_arch = "wasm32")]
 
 #[path = "common/dino_parity.rs"]
@@ -11,6 +12,20 @@ use segmo::{ComputeDevice, DevicePreference};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
+
+#[wasm_bindgen_test]
+async fn small_configurations_match_transformers_on_webgpu_and_wasm_cpu() {
+    for pref in [DevicePreference::Gpu, DevicePreference::Cpu] {
+        let dev = ComputeDevice::select_async(pref).await.expect("device");
+        for (name, bytes, registers) in [("small", dino_parity::SMALL, false), ("small_reg_swiglu", dino_parity::SMALL_REG, true)] {
+            let case = dino_parity::load(bytes);
+            let model = dino_parity::fixture_model(dino_parity::small_config(registers), &dev.device);
+            let errs = dino_parity::run(&model, &case, &dev.device).await;
+            web_sys::console::log_1(&format!("DINOv2 {name} on {}: relative errors {errs:?}", dev.info).into());
+            assert!(errs.iter().all(|e| *e < 1e-4), "{name} on {}: {errs:?}", dev.info);
+        }
+    }
+}
 
 #[wasm_bindgen_test]
 async fn vitb14_matches_transformers_on_wasm_cpu() {
