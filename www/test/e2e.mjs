@@ -139,6 +139,22 @@ async function meanJ(page, resultExpr) {
   }, { resultExpr, masks: fixture.masks });
 }
 
+// A fresh server and browser, and a watched page with the demo loaded: `settled` once its
+// segmenter is created or failed (the WebGPU run then picks its device), else once ready.
+async function withDemo({ webgpu, settled = false }, fn) {
+  const srv = await server();
+  const b = await browser({ webgpu });
+  try {
+    const watched = await watchedPage(b, srv.origin);
+    await watched.page.goto(`${srv.origin}/www/demo/`);
+    await watched.page.waitForFunction((settled) => (settled ? window.segmoDemo.status !== 'starting' : window.segmoDemo.status === 'ready'), settled, { timeout: 120e3 });
+    await fn(watched);
+  } finally {
+    await b.close();
+    await srv.close();
+  }
+}
+
 async function demoRun(page, file) {
   await page.setInputFiles('#file', join(fixture.dir, file));
   await page.waitForFunction(() => ['done', 'error', 'cancelled'].includes(window.segmoDemo.status), null, { timeout: 20 * 60e3, polling: 500 });
@@ -147,13 +163,8 @@ async function demoRun(page, file) {
 
 for (const webgpu of [true, false]) {
   const name = webgpu ? 'webgpu' : 'cpu-fallback';
-  await test(`demo segments the synthetic video (${name})`, async () => {
-    const srv = await server();
-    const b = await browser({ webgpu });
-    try {
-      const { page, foreign } = await watchedPage(b, srv.origin);
-      await page.goto(`${srv.origin}/www/demo/`);
-      await page.waitForFunction(() => window.segmoDemo.status !== 'starting', null, { timeout: 120e3 });
+  await test(`demo segments the synthetic video (${name})`, () =>
+    withDemo({ webgpu, settled: true }, async ({ page, foreign }) => {
       // `auto` skips a software adapter such as SwiftShader (the CPU path is faster): the
       // WebGPU run asks for it by name.
       if (webgpu) await page.selectOption('#device', 'webgpu');
@@ -189,20 +200,12 @@ for (const webgpu of [true, false]) {
       assert(watch.frames - before > 10 * r.seconds, `requestAnimationFrame stalled: ${watch.frames - before} ticks in ${r.seconds} s`);
       assert(watch.longest <= LONG_TASK_MS, `a main-thread task took ${watch.longest} ms (tasks: ${watch.tasks})`);
       assert(foreign().length === 0, `requests beyond the page's origin: ${foreign()}`);
-    } finally {
-      await b.close();
-      await srv.close();
-    }
-  });
+    }),
+  );
 }
 
-await test('cancel, bad inputs, dispose then a new segmenter (CPU)', async () => {
-  const srv = await server();
-  const b = await browser({ webgpu: false });
-  try {
-    const { page, foreign } = await watchedPage(b, srv.origin);
-    await page.goto(`${srv.origin}/www/demo/`);
-    await page.waitForFunction(() => window.segmoDemo.status === 'ready', null, { timeout: 120e3 });
+await test('cancel, bad inputs, dispose then a new segmenter (CPU)', () =>
+  withDemo({ webgpu: false }, async ({ page, foreign }) => {
     // Cancel as soon as the pipeline starts tracking.
     await page.setInputFiles('#file', join(fixture.dir, 'sample.webm'));
     await page.waitForFunction(() => window.segmoDemo.progress.some((e) => e.stage === 'tracks'), null, { timeout: 300e3, polling: 100 });
@@ -263,19 +266,11 @@ await test('cancel, bad inputs, dispose then a new segmenter (CPU)', async () =>
     assert(api.cached.length === 1 && api.cached[0] === true, `weights not served from the Cache API: ${api.cached}`);
     assert(foreign().length === 0, `requests beyond the page's origin: ${foreign()}`);
     console.log(`  errors: 404 "${api.missing}"; wrong file "${api.wrong.slice(0, 100)}"; no WebGPU "${api.forcedWebgpu}"`);
-  } finally {
-    await b.close();
-    await srv.close();
-  }
-});
+  }),
+);
 
-await test('inputs: a <video> element of the page, and a 4K video scaled down (CPU)', async () => {
-  const srv = await server();
-  const b = await browser({ webgpu: false });
-  try {
-    const { page, foreign } = await watchedPage(b, srv.origin);
-    await page.goto(`${srv.origin}/www/demo/`);
-    await page.waitForFunction(() => window.segmoDemo.status === 'ready', null, { timeout: 120e3 });
+await test('inputs: a <video> element of the page, and a 4K video scaled down (CPU)', () =>
+  withDemo({ webgpu: false }, async ({ page, foreign }) => {
     const r = await page.evaluate(async () => {
       const { MotionSegmenter } = await import('/pkg/index.js');
       const seg = await MotionSegmenter.create({ device: 'cpu' });
@@ -303,11 +298,8 @@ await test('inputs: a <video> element of the page, and a 4K video scaled down (C
     assert(w * h <= 854 * 480 && w >= 800 && Math.abs(w / h - fixture.width / fixture.height) < 0.02, `4K scaled to ${w}x${h}`);
     assert(r.big.frames === 6 && jBig > J_MIN, `4K: ${r.big.frames} frames, J ${jBig}`);
     assert(foreign().length === 0, `requests beyond the page's origin: ${foreign()}`);
-  } finally {
-    await b.close();
-    await srv.close();
-  }
-});
+  }),
+);
 
 await test('packed tarball: a plain ESM page and a Vite app import it offline, its types check', async () => {
   const work = mkdtempSync(join(tmpdir(), 'segmo-pack-'));
