@@ -9,6 +9,7 @@ pub mod attention;
 pub mod baseline;
 pub mod clip;
 pub mod clock;
+pub mod cpu;
 pub mod device;
 pub mod error;
 pub mod eval;

@@ -108,6 +108,23 @@ fn a_wrong_parameter_changes_the_output() {
 }
 
 #[test]
+fn prepacked_weights_keep_their_values_and_outputs() {
+    // `prepared()` changes the memory order of linear weights on the CPU backend: the saved
+    // bundle must be byte-identical and the forward pass must not notice.
+    let dev = ComputeDevice::cpu();
+    let case = parity::load(parity::SMALL);
+    let packed = parity::fixture_model(parity::small_config(false), &dev.device);
+    let plain = Dino::new(parity::small_config(false), &dev.device).unwrap();
+    let plain = Dino { config: plain.config, model: Bundle::from_module(&packed.model).load_into(plain.model, &dev.device).unwrap() };
+    assert_eq!(Bundle::from_module(&plain.model).to_bytes(), Bundle::from_module(&packed.model).to_bytes());
+    let a = pollster::block_on(parity::run(&plain, &case, &dev.device));
+    let b = pollster::block_on(parity::run(&packed, &case, &dev.device));
+    for (x, y) in a.iter().zip(&b) {
+        assert!((x - y).abs() < 1e-6, "plain {a:?} vs prepacked {b:?}");
+    }
+}
+
+#[test]
 fn mismatched_weights_name_the_tensor() {
     let dev = ComputeDevice::cpu();
     let model = parity::fixture_model(parity::small_config(false), &dev.device);

@@ -16,7 +16,9 @@ const TYPES = {
 };
 
 // `mounts`: URL prefix -> folder served there instead of the repository (the tests' fixtures).
-export function serve(dir = root, p = port, mounts = {}) {
+// `isolated`: cross-origin isolation headers, which threaded wasm (SharedArrayBuffer) needs.
+export function serve(dir = root, p = port, mounts = {}, { isolated = false } = {}) {
+  const extra = isolated ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {};
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     const mount = Object.keys(mounts).find((m) => path.startsWith(m));
@@ -33,10 +35,10 @@ export function serve(dir = root, p = port, mounts = {}) {
         const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
         const end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
         if (start > end || start >= size) return res.writeHead(416, { 'content-range': `bytes */${size}` }).end();
-        res.writeHead(206, { 'content-type': type, 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${size}`, 'accept-ranges': 'bytes', 'cache-control': 'no-cache' });
+        res.writeHead(206, { ...extra, 'content-type': type, 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${size}`, 'accept-ranges': 'bytes', 'cache-control': 'no-cache' });
         return createReadStream(file, { start, end }).pipe(res);
       }
-      res.writeHead(200, { 'content-type': type, 'content-length': size, 'accept-ranges': 'bytes', 'cache-control': 'no-cache' });
+      res.writeHead(200, { ...extra, 'content-type': type, 'content-length': size, 'accept-ranges': 'bytes', 'cache-control': 'no-cache' });
       createReadStream(file).pipe(res);
     } catch {
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}\n`);

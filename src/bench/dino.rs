@@ -79,7 +79,7 @@ fn time_on(dev: &ComputeDevice, size: Size, reps: usize) -> Result<(f64, Option<
     // Weights do not change the time; the fixture rule avoids burn's random initialisers.
     let Dino { config, model } = Dino::new(config, &dev.device)?;
     let model = crate::motion::init::initialise(model, crate::motion::Init::Fixture { seed: 1 });
-    let dino = Dino { config, model };
+    let dino = Dino { config, model }.prepared();
     let n = 3 * size.height * size.width;
     let pixels = Tensor::<4>::from_data(TensorData::new(vec![0.1f32; n], [1, 3, size.height, size.width]), &dev.device);
     let keys_of = (size.stride != 14).then_some(11);

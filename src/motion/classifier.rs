@@ -80,6 +80,7 @@ impl MotionClassifier {
             bundle.expect_metadata(SIGNATURE_KEY, &config.signature()).map_err(weights_error)?;
         }
         let model = bundle.load_into(TrajOaDepth::new(&config, device), device).map_err(weights_error)?;
+        let model = crate::cpu::prepack::prepack(model);
         Ok(Self { config, model, device: device.clone() })
     }
 

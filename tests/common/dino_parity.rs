@@ -49,7 +49,7 @@ pub fn vitb14_config() -> DinoConfig {
 
 pub fn fixture_model(config: DinoConfig, device: &Device) -> Dino {
     let Dino { config, model } = Dino::new(config, device).unwrap();
-    Dino { config, model: initialise_by(model, dino_value) }
+    Dino { config, model: initialise_by(model, dino_value) }.prepared()
 }
 
 pub struct Case {

@@ -1,7 +1,7 @@
 """Reference side of `segmo bench dino`: DINOv2 ViT-B/14 in PyTorch and in ONNX Runtime (CPU).
 
 transformers' Dinov2Model with the hub configuration (518x518 positions, random weights: the
-time does not depend on them), eval mode. For stride 7 the patch convolution's stride is set
+time does not depend on them), eval mode, its default attention (SDPA). For stride 7 the patch convolution's stride is set
 to 7 and positions are resized to the resulting token grid with SegAnyMo's rule (its
 ViTExtractor: bicubic, scale factor (grid + 0.1) / 37). ONNX: the same module exported with
 torch.onnx (one file per input size), run by onnxruntime's CPU provider.
@@ -11,6 +11,11 @@ memory minus its resident memory before the model was built (weights + activatio
 engine's working memory).
 
     python torch_dino.py torch|onnx THREADS REPS HEIGHT WIDTH STRIDE
+
+For the browser bench (`www/test/bench_dino.mjs`): the same model's weights as transformers'
+`model.safetensors` (which segmo loads) and its ONNX export (one file, for onnxruntime-web):
+
+    python torch_dino.py export OUTDIR HEIGHT WIDTH STRIDE
 """
 
 import math
@@ -34,7 +39,10 @@ def rss(field):
 def build(stride):
     from transformers import Dinov2Config, Dinov2Model
 
-    model = Dinov2Model(Dinov2Config(image_size=518, attn_implementation="eager")).eval()
+    # Attention as transformers runs it by default (torch's scaled_dot_product_attention, fused
+    # on the CPU); SEGMO_TORCH_ATTN=eager picks the matmul-softmax-matmul instead.
+    attn = os.environ.get("SEGMO_TORCH_ATTN", "sdpa")
+    model = Dinov2Model(Dinov2Config(image_size=518, attn_implementation=attn)).eval()
     if stride != 14:
         emb = model.embeddings
         emb.patch_embeddings.projection.stride = (stride, stride)
@@ -63,7 +71,24 @@ def timed(run, reps):
     return sorted(times)[len(times) // 2]
 
 
+def export(out, h, w, stride):
+    from safetensors.torch import save_file
+
+    torch.manual_seed(0)
+    model = build(stride)
+    os.makedirs(out, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, os.path.join(out, "model.safetensors"))
+    x = torch.randn(1, 3, h, w)
+    with torch.no_grad():
+        torch.onnx.export(model, (x,), os.path.join(out, "dinov2.onnx"), input_names=["pixel_values"],
+                          output_names=["last_hidden_state"], opset_version=18, dynamo=True, external_data=False)
+    print(out)
+
+
 def main():
+    if sys.argv[1] == "export":
+        export(sys.argv[2], *map(int, sys.argv[3:6]))
+        return
     engine, threads, reps, h, w, stride = sys.argv[1], *map(int, sys.argv[2:])
     torch.set_num_threads(threads)
     torch.manual_seed(0)

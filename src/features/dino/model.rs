@@ -91,7 +91,7 @@ impl Mlp {
 
     fn forward(&self, x: Tensor<3>) -> Tensor<3> {
         match (&self.fc1, &self.fc2, &self.w12, &self.w3) {
-            (Some(fc1), Some(fc2), _, _) => fc2.forward(activation::gelu(fc1.forward(x))),
+            (Some(fc1), Some(fc2), _, _) => fc2.forward(crate::cpu::gelu::gelu(fc1.forward(x))),
             (_, _, Some(w12), Some(w3)) => {
                 let x12 = w12.forward(x);
                 let [b, n, two_h] = x12.dims();
@@ -225,6 +225,13 @@ impl Dino {
             norm: LayerNorm::with_eps(d, config.layer_norm_eps, device),
         };
         Ok(Dino { config, model })
+    }
+
+    /// The same model with its weights laid out for the device's fastest path (on the CPU
+    /// backend, linear weights as the matrix multiply reads them: [`crate::cpu::prepack`]).
+    /// Values, names and shapes are unchanged; call once after loading or initialising.
+    pub fn prepared(self) -> Self {
+        Dino { config: self.config, model: crate::cpu::prepack::prepack(self.model) }
     }
 
     /// `pixels [B, 3, H, W]` (normalised with the ImageNet mean and std, as DINOv2 expects) ->

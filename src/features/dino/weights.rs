@@ -275,6 +275,6 @@ impl Dino {
         }
         let Dino { config, model } = Dino::new(config, device)?;
         let model = official.load_into(model, device).map_err(SegmoError::from)?;
-        Ok(Dino { config, model })
+        Ok(Dino { config, model }.prepared())
     }
 }

@@ -8,6 +8,9 @@ use burn::module::Module;
 use crate::pipeline::{segment_lite_async, LiteOptions, Scorer, StageTimes};
 use wasm_bindgen::prelude::*;
 
+mod dino;
+pub use dino::{DinoFeatures, DinoResult};
+
 fn js_err(e: crate::SegmoError) -> JsError {
     JsError::new(&e.to_string())
 }

@@ -1,0 +1,16 @@
+//! Inference on burn's CPU backend (flex), where a few layouts and element-wise kernels of our
+//! own beat the backend's generic paths: weights laid out for its matrix multiply
+//! ([`prepack`]) and a vectorised GELU ([`gelu`]). Elsewhere (GPU, autodiff) the same calls
+//! fall through to burn's ops unchanged.
+
+pub mod gelu;
+pub mod prepack;
+pub mod vexp;
+
+use burn::backend::DispatchDevice;
+use burn::tensor::Device;
+
+/// Inference on the CPU backend: not a GPU device, not recording gradients.
+pub fn is_cpu_inference(device: &Device) -> bool {
+    matches!(device.as_dispatch(), DispatchDevice::Flex(_)) && !device.is_autodiff()
+}
