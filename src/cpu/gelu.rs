@@ -9,21 +9,18 @@
 
 use super::is_cpu_inference;
 use super::vexp::exp2_nonpositive;
-use burn::tensor::{activation, Tensor, TensorData};
+use burn::tensor::{activation, DType, Tensor, TensorData};
 
 /// Exact-erf GELU (torch's `nn.GELU()` default): our vectorised loop on the CPU backend,
 /// burn's op elsewhere.
 pub fn gelu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
     let device = x.device();
-    if !is_cpu_inference(&device) {
+    // Not f32 (an f16 model on the CPU): burn's op handles every dtype.
+    if !is_cpu_inference(&device) || x.dtype() != DType::F32 {
         return activation::gelu(x);
     }
     let shape = x.dims();
-    let mut values = match x.clone().into_data().try_into_vec::<f32>() {
-        Ok(v) => v,
-        // Not f32 (an f16 model on the CPU): burn's op handles every dtype.
-        Err(_) => return activation::gelu(x),
-    };
+    let mut values = x.into_data().try_into_vec::<f32>().expect("f32 values (dtype checked above)");
     gelu_in_place(&mut values);
     Tensor::from_data(TensorData::new(values, shape), &device)
 }
