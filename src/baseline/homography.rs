@@ -103,7 +103,7 @@ impl Homography {
 
 /// Hartley normalisation: centroid to origin, mean distance sqrt(2), so the DLT's
 /// normal equations stay well conditioned whatever the pixel scale.
-fn normaliser(pts: &[Point]) -> Option<Homography> {
+pub(crate) fn normaliser(pts: &[Point]) -> Option<Homography> {
     let n = pts.len() as f64;
     let cx = pts.iter().map(|p| p.0).sum::<f64>() / n;
     let cy = pts.iter().map(|p| p.1).sum::<f64>() / n;

@@ -18,6 +18,7 @@
 //! are optimistic and must not be quoted as held-out results.
 
 mod camera;
+pub(crate) mod fundamental;
 pub(crate) mod homography;
 mod morphology;
 mod raster;

@@ -58,7 +58,7 @@ pub fn synthetic_input(config: &ClassifierConfig, tracks: usize, frames: usize, 
         visibility: (0..nt).map(|_| next()).collect(),
         confidence: (0..nt).map(|_| next()).collect(),
         depth: config.depth.then(|| (0..nt).map(|_| next()).collect()),
-        residual: config.residual.then(|| (0..nt * crate::motion::ego_residual::CHANNELS).map(|_| next()).collect()),
+        residual: config.residual.then(|| (0..nt * config.residual_channels()).map(|_| next()).collect()),
         semantic: (config.semantic_dim > 0).then(|| (0..tracks * config.semantic_dim).map(|_| next() - 0.5).collect()),
     }
 }

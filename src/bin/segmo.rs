@@ -202,6 +202,10 @@ enum Cmd {
         /// Camera-compensated motion channels (true for the shipped weights).
         #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
         residual: bool,
+        /// Epipolar residual channels beside the planar ones (with --residual; true for the
+        /// shipped weights).
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+        epipolar: bool,
         /// Training sequences also left out (comma separated), for a cross-validation run that
         /// is then scored on them with `eval-lite --sequences`.
         #[arg(long, value_delimiter = ',')]
@@ -583,13 +587,13 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
             pb.finish_and_clear();
             print!("{}", segmo::bench::tracks::table(&report));
         }
-        Cmd::Train { data, out, log, cache, synthetic, validation, steps, tracks, frames, lr, weight_decay, p_davis, seed, val_every, semantic_dim, residual, exclude } => {
+        Cmd::Train { data, out, log, cache, synthetic, validation, steps, tracks, frames, lr, weight_decay, p_davis, seed, val_every, semantic_dim, residual, epipolar, exclude } => {
             let log = log.unwrap_or_else(|| out.with_extension("csv"));
             let cache = cache.unwrap_or_else(|| home_cache("segmo-train-cache"));
             let command = std::env::args().collect::<Vec<_>>().join(" ");
             let opts = segmo::train::TrainOptions {
                 data, exclude, cache, out: out.clone(), log: log.clone(), synthetic, validation, steps, tracks, frames, lr, weight_decay, p_davis, seed, val_every,
-                config: segmo::motion::ClassifierConfig { residual, ..segmo::motion::ClassifierConfig::lite(semantic_dim) },
+                config: segmo::motion::ClassifierConfig { residual, epipolar: residual && epipolar, ..segmo::motion::ClassifierConfig::lite(semantic_dim) },
                 command,
             };
             let pb = spinner("train");

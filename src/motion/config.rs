@@ -13,6 +13,10 @@ pub struct ClassifierConfig {
     /// tier; released: false). Older files without the field read as false.
     #[serde(default)]
     pub residual: bool,
+    /// Epipolar residual channels after the planar ones ([`super::ego_residual`], lite tier;
+    /// only with `residual`). Older files without the field read as false.
+    #[serde(default)]
+    pub epipolar: bool,
     /// Width of the per-track semantic vector that joins the decoder's feed-forward path
     /// (released: 768, DINOv2 ViT-B/14 keys; 0 = motion only).
     pub semantic_dim: usize,
@@ -39,6 +43,7 @@ impl ClassifierConfig {
             depth: true,
             extra_info: true,
             residual: false,
+            epipolar: false,
             semantic_dim: 768,
             freqs: 10,
             motion_dim: 16,
@@ -63,6 +68,20 @@ impl ClassifierConfig {
         Self { residual: true, ..Self::lite(semantic_dim) }
     }
 
+    /// [`Self::lite_residual`] that also reads the epipolar channels (the shipped lite model).
+    pub fn lite_epipolar(semantic_dim: usize) -> Self {
+        Self { epipolar: true, ..Self::lite_residual(semantic_dim) }
+    }
+
+    /// Camera-compensated motion channels per point (0 without `residual`).
+    pub fn residual_channels(&self) -> usize {
+        if self.residual {
+            super::ego_residual::channel_count(self.epipolar)
+        } else {
+            0
+        }
+    }
+
     /// Channels of the NeRF encoding of one 2-vector: the vector itself plus sin and cos per band.
     pub fn encoded_dim(&self) -> usize {
         2 + 2 * 2 * self.freqs
@@ -73,14 +92,18 @@ impl ClassifierConfig {
         2 * self.encoded_dim()
             + 2 * self.depth as usize
             + 2 * self.extra_info as usize
-            + super::ego_residual::CHANNELS * self.residual as usize
+            + self.residual_channels()
     }
 
     /// A one-line identity stored in weight files, so a file for another configuration is
     /// refused by name before any tensor is compared.
     pub fn signature(&self) -> String {
         // Files written before the residual channels existed keep their signature.
-        let residual = if self.residual { " residual" } else { "" };
+        let residual = match (self.residual, self.epipolar) {
+            (false, _) => "",
+            (true, false) => " residual",
+            (true, true) => " residual epipolar",
+        };
         format!(
             "traj_oa_depth depth={} extra_info={}{residual} semantic={} freqs={} motion={}x{}h ffn{} layers{} decoder={}x{}h ffn{} blocks{}",
             self.depth,
@@ -109,6 +132,9 @@ impl ClassifierConfig {
         if self.motion_layers == 0 || self.decoder_blocks == 0 || self.motion_ffn == 0 || self.decoder_ffn == 0 {
             return bad("layer counts and FFN widths must be positive".into());
         }
+        if self.epipolar && !self.residual {
+            return bad("epipolar channels come with the residual ones".into());
+        }
         Ok(())
     }
 }
@@ -124,5 +150,7 @@ mod tests {
         assert_eq!(ClassifierConfig::lite_residual(32).input_dim(), 88);
         assert!(!ClassifierConfig::lite(16).signature().contains("residual"));
         assert_ne!(ClassifierConfig::lite(16).signature(), ClassifierConfig::lite_residual(16).signature());
+        assert_eq!(ClassifierConfig::lite_epipolar(16).input_dim(), 90);
+        assert!(ClassifierConfig::lite_epipolar(16).signature().ends_with("residual epipolar semantic=16 freqs=10 motion=16x4h ffn64 layers2 decoder=128x8h ffn512 blocks4"));
     }
 }

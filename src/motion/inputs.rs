@@ -3,7 +3,6 @@
 //! (full tier) depth and its change, then visibility and confidence values.
 
 use super::config::ClassifierConfig;
-use super::ego_residual;
 use crate::error::{Result, SegmoError};
 
 /// Classifier input for one clip, track-major: element `(n, t)` of a `[N, T]` array is at
@@ -22,7 +21,7 @@ pub struct ClassifierInput {
     pub confidence: Vec<f32>,
     /// `[N, T]` depth at each point (full tier only).
     pub depth: Option<Vec<f32>>,
-    /// `[N, T, ego_residual::CHANNELS]` camera-compensated motion (lite tier, when the
+    /// `[N, T, config.residual_channels()]` camera-compensated motion (lite tier, when the
     /// configuration reads it).
     pub residual: Option<Vec<f32>>,
     /// `[N, S]` semantic vector per track (DINO keys in the full tier, the appearance
@@ -55,7 +54,7 @@ impl ClassifierInput {
             (None, false) => {}
         }
         match (&self.residual, config.residual) {
-            (Some(r), true) => arrays.push(("residual", r, nt * ego_residual::CHANNELS)),
+            (Some(r), true) => arrays.push(("residual", r, nt * config.residual_channels())),
             (None, true) => return bad("the model reads camera-compensated motion and none was given".into()),
             (Some(_), false) => return bad("camera-compensated motion given to a model without those channels".into()),
             (None, false) => {}
@@ -114,7 +113,7 @@ impl ClassifierInput {
                 }
                 // Distances from the camera's motion: the same mirrored or played backwards.
                 if let Some(r) = &self.residual {
-                    let k = ego_residual::CHANNELS;
+                    let k = r.len() / (self.tracks * t).max(1);
                     out.residual.get_or_insert_with(Vec::new).extend_from_slice(&r[p * k..(p + 1) * k]);
                 }
             }
@@ -164,7 +163,7 @@ impl ClassifierInput {
                     k += 2;
                 }
                 if let Some(r) = &self.residual {
-                    let m = ego_residual::CHANNELS;
+                    let m = config.residual_channels();
                     row[k..k + m].copy_from_slice(&r[p * m..(p + 1) * m]);
                 }
             }

@@ -33,7 +33,7 @@ pub fn assemble_lite(tracks: &Tracks, config: &ClassifierConfig, semantic: Optio
     }
     let mut input = motion_input(tracks);
     input.semantic = semantic;
-    input.residual = config.residual.then(|| super::ego_residual::residual_channels(tracks));
+    input.residual = config.residual.then(|| super::ego_residual::residual_channels(tracks, config.epipolar));
     Ok(input)
 }
 

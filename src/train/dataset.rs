@@ -69,7 +69,7 @@ fn to_bundle(c: &TrainClip) -> Bundle {
     put("visibility", vec![n, t], &c.input.visibility);
     put("confidence", vec![n, t], &c.input.confidence);
     if let Some(r) = &c.input.residual {
-        put("residual", vec![n, t, crate::motion::ego_residual::CHANNELS], r);
+        put("residual", vec![n, t, r.len() / (n * t).max(1)], r);
     }
     if let Some(s) = &c.input.semantic {
         put("semantic", vec![n, s.len() / n], s);
@@ -100,7 +100,11 @@ fn from_bundle(name: &str, b: &Bundle) -> Result<TrainClip> {
 /// Cache key of everything that shapes a prepared clip.
 pub fn cache_key(tracker: &TrackerConfig, config: &ClassifierConfig, extra: &str) -> String {
     // The residual flag joins the key only when set, so existing caches stay valid.
-    let residual = if config.residual { "|residual" } else { "" };
+    let residual = match (config.residual, config.epipolar) {
+        (false, _) => "",
+        (true, false) => "|residual",
+        (true, true) => "|residual|epipolar",
+    };
     let text = format!("{tracker:?}|{}|{}{residual}|{extra}", config.depth, config.semantic_dim);
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in text.bytes() {
