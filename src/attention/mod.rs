@@ -2,10 +2,12 @@
 //! (and of DINOv2/SAM2 in the full tier).
 //!
 //! On a GPU device it runs `shaders/attention.wgsl` (tiled, online softmax, O(L*D) memory).
-//! On the CPU backend it runs the backend's fused attention ([`attention_fused`]: per head,
-//! tiled with an online softmax past 512 x 512 scores, threaded; 60 ms for ViT-B/14's 12 heads
-//! at 1025 tokens where the matmul-softmax-matmul took 89 ms). Under autodiff (training needs
-//! gradients, which neither kernel has) it runs burn's own ops, [`attention_dense`].
+//! On the CPU backend it runs our register-blocked host kernel ([`crate::cpu::attention`],
+//! AVX-512, heads a multiple of 16 wide) where the CPU has one, else the backend's fused
+//! attention ([`attention_fused`]: per head, tiled with an online softmax past 512 x 512
+//! scores, threaded; 60 ms for ViT-B/14's 12 heads at 1025 tokens where the
+//! matmul-softmax-matmul took 89 ms). Under autodiff (training needs gradients, which none of
+//! these kernels has) it runs burn's own ops, [`attention_dense`].
 
 pub mod reference;
 
@@ -42,11 +44,31 @@ pub fn attention(
     }
     if gpu::is_gpu_tensor(&q) && HEAD_DIMS.contains(&dims.d) {
         attention_wgsl(q, k, v, key_mask, scale, dims)
+    } else if host_kernel_applies(&q, dims) {
+        Ok(attention_host(q, k, v, key_mask, scale, dims))
     } else if fused_applies(&q, key_mask.as_ref(), dims) {
         Ok(attention_fused(q, k, v, key_mask, scale))
     } else {
         Ok(attention_dense(q, k, v, key_mask, scale))
     }
+}
+
+/// Our register-blocked kernel ([`crate::cpu::attention`]) where it exists: CPU inference in
+/// f32 on an AVX-512 machine, heads a multiple of 16 wide.
+fn host_kernel_applies(q: &Tensor<4>, Dims { d, .. }: Dims) -> bool {
+    crate::cpu::is_cpu_inference(&q.device()) && q.dtype() == burn::tensor::DType::F32 && crate::cpu::attention::supported(d)
+}
+
+/// [`crate::cpu::attention::attention`] on the tensors' values (a copy out and back: a few
+/// ms at ViT-B/14's largest inputs, against tens to thousands of ms of attention).
+fn attention_host(q: Tensor<4>, k: Tensor<4>, v: Tensor<4>, key_mask: Option<Tensor<2>>, scale: f32, dims: Dims) -> Tensor<4> {
+    let device = q.device();
+    let values = |t: Tensor<4>| t.into_data().convert::<f32>().try_into_vec::<f32>().expect("f32 values");
+    let mask = key_mask.map(|m| m.into_data().convert::<f32>().try_into_vec::<f32>().expect("f32 values"));
+    let Dims { b, h, lq, lk, d } = dims;
+    let shape = crate::cpu::attention::Shape { bh: b * h, heads: h, lq, lk, d };
+    let out = crate::cpu::attention::attention(&values(q), &values(k), &values(v), mask.as_deref(), shape, scale);
+    Tensor::from_data(burn::tensor::TensorData::new(out, [b, h, lq, d]), &device)
 }
 
 /// Mask bytes the CPU backend's fused attention may expand a key mask to: it takes a

@@ -202,9 +202,9 @@ enum Cmd {
         /// Camera-compensated motion channels (true for the shipped weights).
         #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
         residual: bool,
-        /// Epipolar residual channels beside the planar ones (with --residual; true for the
-        /// shipped weights).
-        #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+        /// Epipolar residual channels beside the planar ones (with --residual; false for the
+        /// shipped weights: a model trained with them was no better, see the model card).
+        #[arg(long, default_value_t = false, action = clap::ArgAction::Set)]
         epipolar: bool,
         /// Training sequences also left out (comma separated), for a cross-validation run that
         /// is then scored on them with `eval-lite --sequences`.

@@ -3,8 +3,11 @@
 //! raw coordinates over millions of training windows; with the lite tier's hour of CPU
 //! training it cannot, so the camera's dominant planar motion is fitted here (RANSAC over all
 //! the frame's tracks) and the model reads how far each point strays from it. Parallax also
-//! strays; telling the two apart is left to the model (depth-consistent residual fields over
-//! many tracks versus a coherent group), which the synthetic parallax scenes teach.
+//! strays from a plane, so the model also reads (epipolar channels) how far each point strays
+//! from the pair's epipolar geometry, which every static point keeps whatever its depth. Each
+//! alone misleads: with little camera travel the epipolar geometry is ill-determined and can
+//! absorb a moving object; weighing the two is left to the model, which the synthetic scenes
+//! (static objects under strong parallax, independently moving ones) teach.
 
 use crate::baseline::fundamental::estimate_fundamental;
 use crate::baseline::homography::{estimate, Point};
