@@ -1,4 +1,5 @@
-//! Our tiled WGSL attention against burn's matmul-softmax-matmul on the same device.
+//! Our attention (WGSL kernel on a GPU, host kernel on the CPU) against burn's
+//! matmul-softmax-matmul on the same device.
 
 use super::{fmt_bytes, median_ms};
 use crate::attention::{attention, attention_dense};

@@ -316,7 +316,8 @@ enum BenchCmd {
         #[arg(long)]
         no_gpu: bool,
     },
-    /// Our tiled WGSL attention vs burn's matmul-softmax-matmul.
+    /// Our attention (the tiled WGSL kernel on a GPU, the AVX-512 host kernel on the CPU where it
+    /// applies, else burn's fused kernel) vs burn's matmul-softmax-matmul.
     Attention {
         #[arg(long, default_value = "gpu")]
         device: String,
