@@ -129,6 +129,8 @@ pub enum Scorer<'a> {
     Classifier(&'a MotionClassifier),
     /// [`crate::motion::heuristic::residual_scores`]: motion only, for comparison.
     Heuristic,
+    /// The mean of the classifier's probability and the heuristic's score.
+    Blend(&'a MotionClassifier),
     /// Ground truth: tracks labelled by the per-frame masks of the moving objects (majority of
     /// visible frames). The ceiling of the later stages, for diagnosis on training data.
     Truth(&'a [Vec<bool>]),
@@ -196,7 +198,7 @@ pub async fn score_tracks_async(
     let tracks = track_clip_async(clip, &opts.tracker, dev, &mut |d, total| progress("tracks", d, total)).await?;
     times.tracks = s.ms();
     let (probs, classified) = match scorer {
-        Scorer::Classifier(clf) => {
+        Scorer::Classifier(clf) | Scorer::Blend(clf) => {
             progress("features", 0, 1);
             let s = Stopwatch::start();
             let input = if dev.is_gpu() && clf.config.semantic_dim == crate::motion::appearance::APPEARANCE_DIM {
@@ -211,7 +213,13 @@ pub async fn score_tracks_async(
             let s = Stopwatch::start();
             let r = classify_windows_async(clf, &input, opts.window_frames, opts.window_tracks, opts.window_stride).await?;
             times.classifier = s.ms();
-            r
+            if let Scorer::Blend(_) = scorer {
+                let (h, _) = crate::motion::heuristic::residual_scores(&tracks);
+                let (p, c) = r;
+                (p.iter().zip(&h).map(|(a, b)| 0.5 * (a + b)).collect(), c)
+            } else {
+                r
+            }
         }
         Scorer::Heuristic => {
             let s = Stopwatch::start();
