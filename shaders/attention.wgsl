@@ -16,6 +16,11 @@
 // scores of a tile live in registers, and 2 * BK * D * 4 bytes of tiles + the 48-byte parameter
 // block must fit the 16 KiB of workgroup memory WebGPU guarantees).
 
+// How q, k and v are stored: vec4<f32>, or vec4<f16> (the launcher prepends `enable f16;` and
+// swaps this line) for a model kept in half precision where the adapter has shader-f16. The
+// arithmetic stays f32 either way.
+alias Stored4 = vec4<f32>;
+
 const D: u32 = {{D}}u;
 // Vectors of 4 per head row: D is a multiple of 4, and vec4 loads and FMAs are what GPUs
 // (and the CPU Vulkan/WebGPU implementations) execute best.
@@ -46,9 +51,9 @@ struct Params {
 // Every binding is read_write although only `out` is written: burn's allocator packs many
 // tensors into one wgpu buffer, and WebGPU rejects a dispatch that uses one buffer both as
 // read-only and as writable storage.
-@group(0) @binding(0) var<storage, read_write> q: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read_write> k: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> v: array<vec4<f32>>;
+@group(0) @binding(0) var<storage, read_write> q: array<Stored4>;
+@group(0) @binding(1) var<storage, read_write> k: array<Stored4>;
+@group(0) @binding(2) var<storage, read_write> v: array<Stored4>;
 @group(0) @binding(3) var<storage, read_write> key_mask: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> params: Params;
@@ -90,7 +95,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         l = st.y;
     }
     for (var d = 0u; d < D4; d++) {
-        qr[d] = q[q_base + d] * p.scale;
+        qr[d] = vec4<f32>(q[q_base + d]) * p.scale;
         acc[d] = select(out[o_base + d], vec4<f32>(0.0), first);
     }
 
@@ -98,8 +103,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     for (var k0 = p.k_begin; k0 < p.k_end; k0 += BK) {
         let n = min(BK, p.k_end - k0);
         for (var i = lid; i < n * D4; i += WG) {
-            k_tile[i] = k[kv_base + k0 * D4 + i];
-            v_tile[i] = v[kv_base + k0 * D4 + i];
+            k_tile[i] = vec4<f32>(k[kv_base + k0 * D4 + i]);
+            v_tile[i] = vec4<f32>(v[kv_base + k0 * D4 + i]);
         }
         workgroupBarrier();
 

@@ -114,6 +114,8 @@ pub struct DeviceInfo {
     pub software: bool,
     /// Why we fell back to CPU under `Auto`, if we did.
     pub fallback_reason: Option<String>,
+    /// The device can store and compute in half precision (WebGPU's `shader-f16`).
+    pub shader_f16: bool,
 }
 
 impl std::fmt::Display for DeviceInfo {
@@ -157,6 +159,7 @@ impl ComputeDevice {
                 limits: None,
                 software: false,
                 fallback_reason: reason,
+                shader_f16: false,
             },
         }
     }
@@ -274,6 +277,7 @@ impl ComputeDevice {
                 limits: Some(limits),
                 software: format!("{:?}", info.device_type) == "Cpu" || is_software_name(&info.name),
                 fallback_reason: None,
+                shader_f16: setup.device.features().contains(burn::backend::wgpu::wgpu::Features::SHADER_F16),
             },
         }
     }

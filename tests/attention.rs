@@ -110,3 +110,29 @@ fn over_limit_binding_is_a_typed_error() {
     assert!(matches!(err, SegmoError::OverLimits { .. }), "{err}");
     assert!(err.to_string().contains("attention keys needs"), "{err}");
 }
+
+#[test]
+fn half_precision_inputs_on_gpu() {
+    // q, k, v stored as f16 (an f16-storage model): the kernel reads them as such and does its
+    // arithmetic in f32, so against the f64 reference on the same (f16-rounded) values the
+    // only error left is the output's rounding to f16 (2^-11 relative).
+    let dev = gpu();
+    if !dev.info.shader_f16 {
+        eprintln!("{} has no shader-f16: nothing to test", dev.info);
+        return;
+    }
+    let (b, h, lq, lk, d) = (2, 3, 70, 300, 64);
+    let mut rng = cases::Lcg::new(21);
+    let round = |x: Vec<f32>| x.into_iter().map(|v| segmo::weights::f16_to_f32(segmo::weights::f32_to_f16(v))).collect::<Vec<f32>>();
+    let (q, k, v) = (round(rng.vec(b * h * lq * d, 2.0)), round(rng.vec(b * h * lk * d, 2.0)), round(rng.vec(b * h * lk * d, 1.0)));
+    let mask: Vec<f32> = (0..b * lk).map(|i| (i % 5 != 1) as u8 as f32).collect();
+    let t = |x: &Vec<f32>, l: usize| Tensor::<4>::from_data(TensorData::new(x.clone(), [b, h, l, d]), &dev.device).cast(burn::tensor::DType::F16);
+    let m = Tensor::<2>::from_data(TensorData::new(mask.clone(), [b, lk]), &dev.device);
+    let out = attention(t(&q, lq), t(&k, lk), t(&v, lk), Some(m), None).unwrap();
+    assert_eq!(out.dtype(), burn::tensor::DType::F16, "an f16 model gets f16 back");
+    let got: Vec<f32> = out.cast(burn::tensor::DType::F32).into_data().try_to_vec().unwrap();
+    let want = segmo::attention::reference::attention_f64(&q, &k, &v, Some(&mask), [b, h, lq, lk, d], 0.125);
+    let err = got.iter().zip(&want).map(|(a, w)| (a - w).abs() / w.abs().max(0.1)).fold(0.0, f32::max);
+    eprintln!("f16 q/k/v on {}: max relative error {err:e}", dev.info);
+    assert!(err < 1e-3, "max relative error {err}");
+}

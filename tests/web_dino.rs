@@ -23,6 +23,15 @@ async fn small_configurations_match_transformers_on_webgpu_and_wasm_cpu() {
             let errs = dino_parity::run(&model, &case, &dev.device).await;
             web_sys::console::log_1(&format!("DINOv2 {name} on {}: relative errors {errs:?}", dev.info).into());
             assert!(errs.iter().all(|e| *e < 1e-4), "{name} on {}: {errs:?}", dev.info);
+            // f16 storage where the adapter has shader-f16 (SwiftShader has not: a clear error).
+            match model.with_f16_storage(&dev) {
+                Ok(half) => {
+                    let errs = dino_parity::run(&half, &case, &dev.device).await;
+                    web_sys::console::log_1(&format!("DINOv2 {name} f16 storage on {}: relative errors {errs:?}", dev.info).into());
+                    assert!(errs.iter().all(|e| *e < 3e-2), "{name} f16 on {}: {errs:?}", dev.info);
+                }
+                Err(e) => assert!(!dev.info.shader_f16 && e.to_string().contains("shader-f16"), "{e}"),
+            }
         }
     }
 }

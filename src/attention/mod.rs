@@ -14,7 +14,7 @@ pub mod reference;
 use crate::error::{Result, SegmoError};
 use crate::gpu;
 use burn::tensor::ops::AttentionModuleOptions;
-use burn::tensor::{activation, Tensor};
+use burn::tensor::{activation, DType, Tensor};
 
 /// Head dimensions the kernel is instantiated for (4: the released track classifier's motion
 /// encoder, 16 channels over 4 heads).
@@ -141,10 +141,15 @@ fn attention_wgsl(
     scale: f32,
     Dims { b, h, lq, lk, d }: Dims,
 ) -> Result<Tensor<4>> {
-    let bytes = |n: usize| (n * 4) as u64;
-    gpu::check_binding("attention queries", bytes(b * h * lq * d))?;
-    gpu::check_binding("attention keys", bytes(b * h * lk * d))?;
-    gpu::check_binding("attention key mask", bytes(b * lk))?;
+    // Half-precision q/k/v (an f16 model) are read as such; anything else runs in f32.
+    let half = [&q, &k, &v].iter().all(|t| t.dtype() == DType::F16);
+    let (q, k, v) = if half { (q, k, v) } else { (f32_values(q), f32_values(k), f32_values(v)) };
+    let key_mask = key_mask.map(f32_values);
+    let width = if half { 2 } else { 4 };
+    gpu::check_binding("attention queries", (b * h * lq * d * width) as u64)?;
+    gpu::check_binding("attention keys", (b * h * lk * d * width) as u64)?;
+    gpu::check_binding("attention key mask", (b * lk * 4) as u64)?;
+    gpu::check_binding("attention output", (b * h * lq * d * 4) as u64)?;
 
     let q = gpu::into_cube(q)?;
     let k = gpu::into_cube(k)?;
@@ -161,11 +166,15 @@ fn attention_wgsl(
     let groups_z = bh.div_ceil(groups_y);
     let out = gpu::empty_f32(&q, bh * lq * d);
     let stats = gpu::empty_f32(&q, bh * lq * 2);
-    let shader = gpu::Wgsl::new(
-        "attention",
-        include_str!("../../shaders/attention.wgsl"),
-        &[("D", d as u32), ("BK", (KEY_TILE_FLOATS / d).min(MAX_KEYS_PER_TILE) as u32)],
-    );
+    let source = include_str!("../../shaders/attention.wgsl");
+    let half_source;
+    let (name, template) = if half {
+        half_source = format!("enable f16;\n{}", source.replacen("alias Stored4 = vec4<f32>;", "alias Stored4 = vec4<f16>;", 1));
+        ("attention f16", half_source.as_str())
+    } else {
+        ("attention", source)
+    };
+    let shader = gpu::Wgsl::new(name, template, &[("D", d as u32), ("BK", (KEY_TILE_FLOATS / d).min(MAX_KEYS_PER_TILE) as u32)]);
     let chunks = lk.div_ceil(KEYS_PER_DISPATCH);
     for c in 0..chunks {
         let (k_begin, k_end) = (c * KEYS_PER_DISPATCH, ((c + 1) * KEYS_PER_DISPATCH).min(lk));
@@ -192,7 +201,19 @@ fn attention_wgsl(
             vec![q.handle.clone(), k.handle.clone(), v.handle.clone(), mask.clone(), out.clone(), params, stats.clone()],
         )?;
     }
-    Ok(gpu::from_cube(&q, out, [b, h, lq, d]))
+    // The output (and the running state between chunks) stays f32; an f16 model gets it back
+    // in its own precision.
+    let out = gpu::from_cube(&q, out, [b, h, lq, d]);
+    Ok(if half { out.cast(DType::F16) } else { out })
+}
+
+/// `t` in f32 (unchanged when it already is).
+fn f32_values<const N: usize>(t: Tensor<N>) -> Tensor<N> {
+    if t.dtype() == DType::F32 {
+        t
+    } else {
+        t.cast(DType::F32)
+    }
 }
 
 /// burn's own matmul-softmax-matmul: the CPU path, the autodiff path, and the baseline the

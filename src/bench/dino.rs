@@ -63,6 +63,9 @@ pub struct Row {
     pub tokens: usize,
     pub cpu: Option<(f64, Option<u64>)>,
     pub gpu: Option<(f64, Option<u64>)>,
+    /// The same on the GPU with f16 storage ([`Dino::with_f16_storage`]), where the adapter
+    /// has shader-f16.
+    pub gpu_f16: Option<(f64, Option<u64>)>,
     pub torch: Option<(f64, u64)>,
     pub onnx: Option<(f64, u64)>,
 }
@@ -74,12 +77,15 @@ pub struct Report {
     pub notes: Vec<String>,
 }
 
-fn time_on(dev: &ComputeDevice, size: Size, reps: usize) -> Result<(f64, Option<u64>)> {
+fn time_on(dev: &ComputeDevice, size: Size, reps: usize, f16: bool) -> Result<(f64, Option<u64>)> {
     let config = DinoConfig::vitb14().with_stride(size.stride);
     // Weights do not change the time; the fixture rule avoids burn's random initialisers.
     let Dino { config, model } = Dino::new(config, &dev.device)?;
     let model = crate::motion::init::initialise(model, crate::motion::Init::Fixture { seed: 1 });
     let dino = Dino { config, model }.prepared();
+    let dino = if f16 { dino.with_f16_storage(dev)? } else { dino };
+    // The pool's earlier (f32) blocks would otherwise count towards this model's peak.
+    dev.device.memory_cleanup();
     let n = 3 * size.height * size.width;
     let pixels = Tensor::<4>::from_data(TensorData::new(vec![0.1f32; n], [1, 3, size.height, size.width]), &dev.device);
     let keys_of = (size.stride != 14).then_some(11);
@@ -96,7 +102,7 @@ fn time_on(dev: &ComputeDevice, size: Size, reps: usize) -> Result<(f64, Option<
     }
     // The references report weights + working memory; the allocator's peak is above what was
     // live before the first run (the weights included there), so the weights are added.
-    let weights = 4 * crate::weights::shapes(&dino.model).values().map(|s| s.iter().product::<usize>() as u64).sum::<u64>();
+    let weights = (if f16 { 2 } else { 4 }) * crate::weights::shapes(&dino.model).values().map(|s| s.iter().product::<usize>() as u64).sum::<u64>();
     let peak = if dev.is_gpu() { dev.device.memory_pool_usage().map(|u| u.bytes_reserved) } else { alloc::peak().map(|p| p + weights) };
     Ok((ms, peak))
 }
@@ -111,12 +117,19 @@ pub fn run(opts: &Options, mut progress: impl FnMut(&str)) -> Result<Report> {
         let (rows_n, cols_n) = DinoConfig::vitb14().with_stride(size.stride).grid(size.height, size.width)?;
         let mut row = Row { size: Some(size), tokens: rows_n * cols_n + 1, ..Default::default() };
         progress(&format!("ViT-B/14 {size}, CPU"));
-        row.cpu = Some(time_on(&cpu, size, opts.reps)?);
+        row.cpu = Some(time_on(&cpu, size, opts.reps, false)?);
         if let Some(g) = &gpu {
             progress(&format!("ViT-B/14 {size}, GPU"));
-            match time_on(g, size, opts.reps) {
+            match time_on(g, size, opts.reps, false) {
                 Ok(t) => row.gpu = Some(t),
                 Err(e) => notes.push(format!("GPU {size}: {e}")),
+            }
+            if g.info.shader_f16 {
+                progress(&format!("ViT-B/14 {size}, GPU f16 storage"));
+                match time_on(g, size, opts.reps, true) {
+                    Ok(t) => row.gpu_f16 = Some(t),
+                    Err(e) => notes.push(format!("GPU f16 {size}: {e}")),
+                }
             }
         }
         if !opts.no_reference {
@@ -130,6 +143,9 @@ pub fn run(opts: &Options, mut progress: impl FnMut(&str)) -> Result<Report> {
             }
         }
         rows.push(row);
+    }
+    if gpu.as_ref().is_some_and(|g| !g.info.shader_f16) {
+        notes.push("GPU f16 columns empty: the adapter has no shader-f16".into());
     }
     if opts.no_reference {
         notes.push("PyTorch and ONNX Runtime columns skipped (--no-reference)".into());
@@ -164,8 +180,8 @@ pub fn table(r: &Report) -> String {
         s += &format!("{g}\n");
     }
     s += "peak: weights + working memory (CPU: heap; GPU: burn's memory pool; references: resident memory growth)\n";
-    s += "| input | tokens | ours CPU ms | peak | ours GPU ms | GPU pool | PyTorch ms | peak | ONNX Runtime ms | peak | CPU/PyTorch | CPU/ORT |\n";
-    s += "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+    s += "| input | tokens | ours CPU ms | peak | ours GPU ms | GPU pool | GPU f16 ms | f16 pool | PyTorch ms | peak | ONNX Runtime ms | peak | CPU/PyTorch | CPU/ORT |\n";
+    s += "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     let ms = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.0}"));
     let mem = |v: Option<u64>| v.map_or("-".to_string(), fmt_bytes);
     for row in &r.rows {
@@ -175,13 +191,15 @@ pub fn table(r: &Report) -> String {
             _ => "-".into(),
         };
         s += &format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             row.size.map_or(String::new(), |z| z.to_string()),
             row.tokens,
             ms(cpu),
             mem(row.cpu.and_then(|c| c.1)),
             ms(row.gpu.map(|g| g.0)),
             mem(row.gpu.and_then(|g| g.1)),
+            ms(row.gpu_f16.map(|g| g.0)),
+            mem(row.gpu_f16.and_then(|g| g.1)),
             ms(row.torch.map(|t| t.0)),
             mem(row.torch.map(|t| t.1)),
             ms(row.onnx.map(|t| t.0)),

@@ -28,16 +28,32 @@ pub struct DinoResult {
 #[wasm_bindgen]
 impl DinoFeatures {
     /// `weights`: the bytes of a checkpoint; `device`: "auto" | "webgpu" | "cpu"; `stride`:
-    /// the patch stride (14 as trained; SegAnyMo's features use 7).
-    pub async fn create(weights: &[u8], device: Option<String>, stride: Option<usize>) -> Result<DinoFeatures, JsError> {
+    /// the patch stride (14 as trained; SegAnyMo's features use 7); `precision`: "f32"
+    /// (default), "f16" (weights and activations stored in half precision: half the GPU
+    /// memory; needs an adapter with shader-f16, else an error) or "auto" (f16 where the
+    /// adapter has shader-f16). Outputs are f32 either way.
+    pub async fn create(weights: &[u8], device: Option<String>, stride: Option<usize>, precision: Option<String>) -> Result<DinoFeatures, JsError> {
         console_error_panic_hook::set_once();
         let pref: DevicePreference = device.as_deref().unwrap_or("auto").parse().map_err(js_err)?;
         let device = ComputeDevice::select_async(pref).await.map_err(js_err)?;
         let model = Dino::from_bytes(weights, stride, &device.device).map_err(js_err)?;
+        let model = match precision.as_deref().unwrap_or("f32") {
+            "f32" => model,
+            "f16" => model.with_f16_storage(&device).map_err(js_err)?,
+            "auto" if device.info.shader_f16 => model.with_f16_storage(&device).map_err(js_err)?,
+            "auto" => model,
+            other => return Err(JsError::new(&format!("bad input: precision {other:?}: expected \"f32\", \"f16\" or \"auto\""))),
+        };
         Ok(DinoFeatures { device, model })
     }
 
-    /// `{ backend, name, api, limits, software, fallback_reason }` of the device in use.
+    /// "f32" or "f16": how the model stores its weights and activations.
+    #[wasm_bindgen(getter)]
+    pub fn precision(&self) -> String {
+        if self.model.storage_dtype() == burn::tensor::DType::F16 { "f16" } else { "f32" }.to_string()
+    }
+
+    /// `{ backend, name, api, limits, software, fallback_reason, shader_f16 }` of the device in use.
     #[wasm_bindgen(getter)]
     pub fn device(&self) -> Result<JsValue, JsError> {
         to_js(&self.device.info)

@@ -3,7 +3,7 @@
 // same weights and input, in one browser session. Prints a table of median forward times and
 // the largest difference between the engines' outputs.
 //   node www/test/bench_dino.mjs [--sizes 224x224,448x448] [--reps 3]
-//        [--engines segmo-cpu,segmo-webgpu,ort-wasm-1,ort-wasm-2,ort-webgpu]
+//        [--engines segmo-cpu,segmo-webgpu,segmo-webgpu-f16,ort-wasm-1,ort-wasm-2,ort-webgpu]
 // Needs pkg/ (www/build.sh). Makes its own reference tools on first use: a Python venv with
 // torch + transformers (SEGMO_BENCH_VENV, default ~/.cache/segmo-torch-venv) that exports the
 // model (random weights: the time does not depend on them) as model.safetensors for segmo and
@@ -84,7 +84,10 @@ async function forwardInPage({ engine, h, w, stride, reps, url }) {
     const wasm = await import('/pkg/segmo_wasm.js');
     await wasm.default();
     const bytes = new Uint8Array(await (await fetch(`${url}/model.safetensors`)).arrayBuffer());
-    const model = await wasm.DinoFeatures.create(bytes, engine === 'segmo-webgpu' ? 'webgpu' : 'cpu', stride);
+    // segmo-webgpu-f16: weights and activations stored in f16 (an error where the adapter
+    // lacks shader-f16, as SwiftShader does; the row then says so).
+    const precision = engine === 'segmo-webgpu-f16' ? 'f16' : 'f32';
+    const model = await wasm.DinoFeatures.create(bytes, engine.startsWith('segmo-webgpu') ? 'webgpu' : 'cpu', stride, precision);
     const d = model.device;
     device = d.backend === 'gpu' ? `${d.name}${d.software ? ' (software)' : ''}` : 'wasm CPU';
     for (let r = 0; r <= reps; r++) {

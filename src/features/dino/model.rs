@@ -11,7 +11,7 @@ use crate::motion::layers::{LayerNorm, Linear};
 use burn::module::{Module, Param};
 use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
-use burn::tensor::{activation, Device, Tensor};
+use burn::tensor::{activation, DType, Device, Tensor};
 
 /// `nn.Conv2d(3, dim, kernel=patch, stride)`: one token per (possibly overlapping) patch.
 #[derive(Module, Debug)]
@@ -117,10 +117,45 @@ pub struct Block {
 
 impl Block {
     fn forward(&self, x: Tensor<3>, want_keys: bool) -> Result<(Tensor<3>, Option<Tensor<3>>)> {
-        let (a, keys) = self.attn.forward(self.norm1.forward(x.clone()), want_keys)?;
+        let (a, keys) = self.attn.forward(norm_in_f32(&self.norm1, x.clone()), want_keys)?;
         let x = x + self.ls1.forward(a);
-        let x = x.clone() + self.ls2.forward(self.mlp.forward(self.norm2.forward(x)));
+        let x = x.clone() + self.ls2.forward(self.mlp.forward(norm_in_f32(&self.norm2, x)));
         Ok((x, keys))
+    }
+}
+
+/// LayerNorm of `x` computed in f32 and returned in `x`'s precision: an f16 model's mean and
+/// variance over 768+ channels lose too much in half precision (and squares of DINOv2's large
+/// activations overflow it), so its norms keep f32 parameters.
+fn norm_in_f32(norm: &LayerNorm, x: Tensor<3>) -> Tensor<3> {
+    match x.dtype() {
+        DType::F32 => norm.forward(x),
+        dtype => norm.forward(x.cast(DType::F32)).cast(dtype),
+    }
+}
+
+/// Stores the parameters that the blocks multiply by (linear, patch projection, LayerScale) in
+/// `dtype`; norms, tokens and positions stay f32 (they are tiny, and the norms compute in f32).
+struct CastStorage {
+    dtype: DType,
+    path: Vec<String>,
+}
+
+impl burn::module::ModuleMapper for CastStorage {
+    fn enter_module(&mut self, name: &str, _: &str) {
+        self.path.push(name.to_string());
+    }
+    fn exit_module(&mut self, _: &str, _: &str) {
+        self.path.pop();
+    }
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let keep = self.path.iter().any(|p| p.starts_with("norm"))
+            || !self.path.iter().any(|p| p == "blocks" || p == "patch_embed");
+        if keep {
+            return param;
+        }
+        let id = param.id;
+        Param::initialized(id, param.val().cast(self.dtype))
     }
 }
 
@@ -234,6 +269,25 @@ impl Dino {
         Dino { config: self.config, model: crate::cpu::prepack::prepack(self.model) }
     }
 
+    /// The same model with its weights, and the activations between its layers, stored in
+    /// half precision on a GPU whose adapter has `shader-f16`: half the memory and bandwidth
+    /// (ViT-B/14 173 MB of weights instead of 346). Norms, softmax and attention accumulate in
+    /// f32; outputs come back f32. Elsewhere (the CPU, WebGPU without shader-f16) a
+    /// [`SegmoError::BadInput`] says why.
+    pub fn with_f16_storage(self, device: &crate::ComputeDevice) -> Result<Self> {
+        if !device.info.shader_f16 {
+            return Err(SegmoError::BadInput(format!("f16 storage needs a GPU adapter with shader-f16; {} has none", device.info)));
+        }
+        let model = self.model.map(&mut CastStorage { dtype: DType::F16, path: Vec::new() });
+        Ok(Dino { config: self.config, model })
+    }
+
+    /// The precision the blocks store their weights and activations in (F32, or F16 after
+    /// [`Self::with_f16_storage`]).
+    pub fn storage_dtype(&self) -> DType {
+        self.model.patch_embed.proj.weight.val().dtype()
+    }
+
     /// `pixels [B, 3, H, W]` (normalised with the ImageNet mean and std, as DINOv2 expects) ->
     /// tokens; `keys_of`: a block index whose attention keys to return as well.
     pub fn forward(&self, pixels: Tensor<4>, keys_of: Option<usize>) -> Result<DinoOutput> {
@@ -250,15 +304,18 @@ impl Dino {
         let (rows, cols) = c.grid(h, w)?;
         let m = &self.model;
         let d = c.embed_dim;
+        let dtype = self.storage_dtype();
+        let pixels = if dtype == DType::F32 { pixels } else { pixels.cast(dtype) };
         let patches = m.patch_embed.forward(pixels);
         let pos = m.pos_embed.val().reshape([c.pos_grid * c.pos_grid + 1, d]);
         let cls_pos = pos.clone().slice([0..1, 0..d]);
         let grid_pos = pos_embed::resize(pos.slice([1..c.pos_grid * c.pos_grid + 1, 0..d]), c.pos_grid, rows, cols, c.pos_interp);
         let cls = (m.cls_token.val().reshape([1, d]) + cls_pos).reshape([1, 1, d]).expand([b, 1, d]);
-        let patches = patches + grid_pos.unsqueeze::<3>();
-        let mut parts = vec![cls];
+        let in_storage = |t: Tensor<3>| if dtype == DType::F32 { t } else { t.cast(dtype) };
+        let patches = patches + in_storage(grid_pos.unsqueeze::<3>());
+        let mut parts = vec![in_storage(cls)];
         if let Some(r) = &m.register_tokens {
-            parts.push(r.val().expand([b, c.num_register_tokens, d]));
+            parts.push(in_storage(r.val().expand([b, c.num_register_tokens, d])));
         }
         parts.push(patches);
         let mut x = Tensor::cat(parts, 1);
@@ -270,6 +327,7 @@ impl Dino {
                 keys = k;
             }
         }
-        Ok(DinoOutput { tokens: m.norm.forward(x), rows, cols, registers: c.num_register_tokens, keys })
+        let f32_out = |t: Tensor<3>| if t.dtype() == DType::F32 { t } else { t.cast(DType::F32) };
+        Ok(DinoOutput { tokens: m.norm.forward(f32_out(x)), rows, cols, registers: c.num_register_tokens, keys: keys.map(f32_out) })
     }
 }
