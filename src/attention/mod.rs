@@ -3,7 +3,8 @@
 //!
 //! On a GPU device it runs `shaders/attention.wgsl` (tiled, online softmax, O(L*D) memory).
 //! On the CPU backend it runs our register-blocked host kernel ([`crate::cpu::attention`],
-//! AVX-512, heads a multiple of 16 wide) where the CPU has one, else the backend's fused
+//! AVX-512, heads a multiple of 16 wide) where the CPU has one, our narrow-head kernel
+//! ([`crate::cpu::attention_narrow`], heads up to 16 wide) for the classifier, else the backend's fused
 //! attention ([`attention_fused`]: per head, tiled with an online softmax past 512 x 512
 //! scores, threaded; 60 ms for ViT-B/14's 12 heads at 1025 tokens where the
 //! matmul-softmax-matmul took 89 ms). Under autodiff (training needs gradients, which none of
@@ -53,10 +54,13 @@ pub fn attention(
     }
 }
 
-/// Our register-blocked kernel ([`crate::cpu::attention`]) where it exists: CPU inference in
-/// f32 on an AVX-512 machine, heads a multiple of 16 wide.
+/// Our host kernels for CPU inference in f32: the register-blocked one
+/// ([`crate::cpu::attention`], AVX-512, heads a multiple of 16 wide) or the narrow-head one
+/// ([`crate::cpu::attention_narrow`], heads up to 16 wide, any CPU and wasm).
 fn host_kernel_applies(q: &Tensor<4>, Dims { d, .. }: Dims) -> bool {
-    crate::cpu::is_cpu_inference(&q.device()) && q.dtype() == burn::tensor::DType::F32 && crate::cpu::attention::supported(d)
+    crate::cpu::is_cpu_inference(&q.device())
+        && q.dtype() == DType::F32
+        && (crate::cpu::attention::supported(d) || crate::cpu::attention_narrow::supported(d))
 }
 
 /// [`crate::cpu::attention::attention`] on the tensors' values (a copy out and back: a few
@@ -67,7 +71,12 @@ fn attention_host(q: Tensor<4>, k: Tensor<4>, v: Tensor<4>, key_mask: Option<Ten
     let mask = key_mask.map(|m| m.into_data().convert::<f32>().try_into_vec::<f32>().expect("f32 values"));
     let Dims { b, h, lq, lk, d } = dims;
     let shape = crate::cpu::attention::Shape { bh: b * h, heads: h, lq, lk, d };
-    let out = crate::cpu::attention::attention(&values(q), &values(k), &values(v), mask.as_deref(), shape, scale);
+    let (q, k, v) = (values(q), values(k), values(v));
+    let out = if crate::cpu::attention::supported(d) {
+        crate::cpu::attention::attention(&q, &k, &v, mask.as_deref(), shape, scale)
+    } else {
+        crate::cpu::attention_narrow::attention(&q, &k, &v, mask.as_deref(), shape, scale)
+    };
     Tensor::from_data(burn::tensor::TensorData::new(out, [b, h, lq, d]), &device)
 }
 

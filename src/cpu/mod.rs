@@ -1,10 +1,11 @@
 //! Inference on burn's CPU backend (flex), where a few layouts and element-wise kernels of our
 //! own beat the backend's generic paths: weights laid out for its matrix multiply
 //! ([`prepack`]), a vectorised GELU ([`gelu`]) and a register-blocked attention kernel
-//! ([`attention`]). Elsewhere (GPU, autodiff) the same calls
+//! ([`attention`]) and one for narrow heads ([`attention_narrow`]). Elsewhere (GPU, autodiff) the same calls
 //! fall through to burn's ops unchanged.
 
 pub mod attention;
+pub mod attention_narrow;
 pub mod gelu;
 pub mod prepack;
 pub mod vexp;

@@ -7,12 +7,16 @@ pub fn exp2_nonpositive(x: f32) -> f32 {
     // 1.5 * 2^23: adding and subtracting it rounds to the nearest integer.
     const ROUND: f32 = 12_582_912.0;
     let v = x.max(-126.0);
-    let n = (v + ROUND) - ROUND;
+    let t = v + ROUND;
+    let n = t - ROUND;
     let f = (v - n) * std::f32::consts::LN_2;
     // e^f to f^6 / 720 for |f| <= ln2 / 2.
     let p = 1.0 + f * (1.0 + f * (0.5 + f * (1.0 / 6.0 + f * (1.0 / 24.0 + f * (1.0 / 120.0 + f * (1.0 / 720.0))))));
     let below = if x < -126.0 { 0.0 } else { 1.0 };
-    p * f32::from_bits(((n as i32 + 127) as u32) << 23) * below
+    // `t`'s low mantissa bits hold n (its bits are 0x4B40_0000 + n): 2^n's exponent field is
+    // n + 127. Integer bit arithmetic, unlike a saturating `as i32`, vectorises.
+    let scale = f32::from_bits(t.to_bits().wrapping_sub(0x4B40_0000 - 127) << 23);
+    p * scale * below
 }
 
 #[cfg(test)]
