@@ -31,7 +31,7 @@ pub fn run(
         let clf = MotionClassifier::from_file_bytes(weights, &dev.device)?;
         alloc::reset_peak();
         let name = dev.info.to_string();
-        let seg = segment_lite(&clip, Scorer::Classifier(&clf), &LiteOptions::default(), dev, |stage, done, total| {
+        let seg = segment_lite(&clip, Scorer::Blend(&clf), &LiteOptions::default(), dev, |stage, done, total| {
             progress(&format!("{name}: {stage} {done}/{total}"))
         })?;
         rows.push(Row { device: name, frames, times: seg.times, peak: alloc::peak(), objects: seg.objects.count });

@@ -38,8 +38,9 @@ enum Cmd {
         /// Frame rate of the overlay video.
         #[arg(long, default_value_t = 12)]
         fps: u32,
-        /// lite (the learned pipeline, default), blend (lite with the classifier's probability
-        /// averaged with the motion-only heuristic's score) or baseline (frame differencing).
+        /// lite (default: tracks scored by the mean of the classifier and the motion-only
+        /// heuristic), classifier (the classifier alone), heuristic (the heuristic alone) or
+        /// baseline (frame differencing).
         #[arg(long, default_value = "lite")]
         method: String,
         /// Classifier weights (default: the shipped lite weights).
@@ -67,9 +68,9 @@ enum Cmd {
         /// Score tracks with the motion-only heuristic instead of the classifier.
         #[arg(long)]
         heuristic: bool,
-        /// Score tracks with the mean of the classifier and the heuristic.
+        /// Score tracks with the classifier alone (default: its mean with the heuristic).
         #[arg(long, conflicts_with = "heuristic")]
-        blend: bool,
+        classifier_only: bool,
         /// Label tracks from the ground-truth masks instead (the ceiling of the objects and
         /// densifier stages; a diagnosis for training data).
         #[arg(long, conflicts_with = "heuristic")]
@@ -87,7 +88,7 @@ enum Cmd {
         /// Frames between classifier windows (default 24: windows tile the clip).
         #[arg(long)]
         window_stride: Option<usize>,
-        /// Objects: likely-moving tracks above this join a confident object (default 0.7); a
+        /// Objects: likely-moving tracks above this join a confident object (default 0.4); a
         /// list scores each value on the same tracks.
         #[arg(long, value_delimiter = ',')]
         extend_threshold: Vec<f32>,
@@ -366,10 +367,14 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
                     pb.set_message(format!("segmenting {} frames of {}x{} (baseline)", clip.len(), clip.width, clip.height));
                     segmo::baseline::segment(&clip, &Default::default())?
                 }
-                "lite" | "blend" => {
+                "lite" | "classifier" | "heuristic" => {
                     let dev = flow_device(&device)?;
                     let clf = load_classifier(weights.as_deref(), &dev)?;
-                    let scorer = if method == "blend" { segmo::pipeline::Scorer::Blend(&clf) } else { segmo::pipeline::Scorer::Classifier(&clf) };
+                    let scorer = match method.as_str() {
+                        "classifier" => segmo::pipeline::Scorer::Classifier(&clf),
+                        "heuristic" => segmo::pipeline::Scorer::Heuristic,
+                        _ => segmo::pipeline::Scorer::Blend(&clf),
+                    };
                     let seg = segmo::pipeline::segment_lite(&clip, scorer, &Default::default(), &dev, |stage, done, total| {
                         pb.set_message(format!("{stage} {done}/{total}"))
                     })?;
@@ -386,7 +391,7 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
                     ));
                     seg.labels
                 }
-                other => return Err(SegmoError::BadInput(format!("--method {other}: expected lite, blend or baseline"))),
+                other => return Err(SegmoError::BadInput(format!("--method {other}: expected lite, classifier, heuristic or baseline"))),
             };
             pb.set_message("writing masks and overlay");
             let masks = out.join("masks");
@@ -405,7 +410,7 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
                 overlay.display()
             );
         }
-        Cmd::EvalLite { data, sequences, weights, max_frames, device, out, heuristic, blend, oracle, baseline, object_strides, colour_weight, window_stride, extend_threshold } => {
+        Cmd::EvalLite { data, sequences, weights, max_frames, device, out, heuristic, classifier_only, oracle, baseline, object_strides, colour_weight, window_stride, extend_threshold } => {
             let dev = flow_device(&device)?;
             let mut opts = segmo::pipeline::LiteOptions::default();
             if let Some(c) = colour_weight {
@@ -444,8 +449,8 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
                     continue;
                 }
                 let scorer = match &clf {
-                    Some(c) if blend => segmo::pipeline::Scorer::Blend(c),
-                    Some(c) => segmo::pipeline::Scorer::Classifier(c),
+                    Some(c) if classifier_only => segmo::pipeline::Scorer::Classifier(c),
+                    Some(c) => segmo::pipeline::Scorer::Blend(c),
                     None if oracle => segmo::pipeline::Scorer::Truth(&gts),
                     None => segmo::pipeline::Scorer::Heuristic,
                 };

@@ -80,7 +80,7 @@ impl Segmo {
                 let _ = f.call3(&JsValue::NULL, &JsValue::from_str(stage), &JsValue::from(done as u32), &JsValue::from(total as u32));
             }
         };
-        let seg = segment_lite_async(&clip, Scorer::Classifier(clf), &LiteOptions::default(), &self.device, &mut progress)
+        let seg = segment_lite_async(&clip, Scorer::Blend(clf), &LiteOptions::default(), &self.device, &mut progress)
             .await
             .map_err(js_err)?;
         Ok(Segmented::new(width, height, &seg.labels, seg.tracks.n, seg.times))
