@@ -56,8 +56,34 @@ pub fn supported(d: usize) -> bool {
 /// all contiguous. Rows whose keys are all masked come out as zeros. Panics unless
 /// [`supported`]`(d)` and the slices match `shape`.
 pub fn attention(q: &[f32], k: &[f32], v: &[f32], key_mask: Option<&[f32]>, shape: Shape, scale: f32) -> Vec<f32> {
-    let Shape { bh, heads, lq, lk, d } = shape;
+    let Shape { lk, d, .. } = shape;
     assert!(supported(d), "no CPU attention kernel for head width {d} here");
+    per_head(q, k, v, key_mask, shape, |qh, kh, vh, mask, out_h| {
+        let packed = Packed::new(kh, mask, lk, d);
+        let block = |(i, out_b): (usize, &mut [f32])| {
+            let rows = out_b.len() / d;
+            // SAFETY: `supported(d)` (asserted above) checked AVX-512F and the head width.
+            #[cfg(target_arch = "x86_64")]
+            unsafe {
+                avx512::rows(&qh[i * GROUPS * ROWS * d..][..rows * d], rows, &packed, vh, d, scale, out_b)
+            }
+        };
+        for_each_chunk(out_h, GROUPS * ROWS * d, block);
+    })
+}
+
+/// Checks the slices against `shape`, then runs `head(q, k, v, key mask, out)` on each head's
+/// slices (`[Lq, D]`, `[Lk, D]`, `[Lk, D]`, `[Lk]`, `[Lq, D]`), heads on the thread pool where
+/// there is one. Both host kernels share it.
+pub(super) fn per_head(
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    key_mask: Option<&[f32]>,
+    shape: Shape,
+    head: impl Fn(&[f32], &[f32], &[f32], Option<&[f32]>, &mut [f32]) + Sync + Send,
+) -> Vec<f32> {
+    let Shape { bh, heads, lq, lk, d } = shape;
     assert_eq!(q.len(), bh * lq * d);
     assert_eq!(k.len(), bh * lk * d);
     assert_eq!(v.len(), bh * lk * d);
@@ -68,34 +94,22 @@ pub fn attention(q: &[f32], k: &[f32], v: &[f32], key_mask: Option<&[f32]>, shap
     if lq == 0 || lk == 0 {
         return out;
     }
-    let head = |(h, out_h): (usize, &mut [f32])| {
+    for_each_chunk(&mut out, lq * d, |(h, out_h)| {
         let mask = key_mask.map(|m| &m[(h / heads) * lk..][..lk]);
-        let packed = Packed::new(&k[h * lk * d..][..lk * d], mask, lk, d);
-        let (qh, vh) = (&q[h * lq * d..][..lq * d], &v[h * lk * d..][..lk * d]);
-        let block = |(i, out_b): (usize, &mut [f32])| {
-            let rows = out_b.len() / d;
-            // SAFETY: `supported(d)` (asserted above) checked AVX-512F and the head width.
-            #[cfg(target_arch = "x86_64")]
-            unsafe {
-                avx512::rows(&qh[i * GROUPS * ROWS * d..][..rows * d], rows, &packed, vh, d, scale, out_b)
-            }
-        };
-        #[cfg(all(feature = "rayon", not(target_family = "wasm")))]
-        {
-            use rayon::prelude::*;
-            out_h.par_chunks_mut(GROUPS * ROWS * d).enumerate().for_each(block);
-        }
-        #[cfg(not(all(feature = "rayon", not(target_family = "wasm"))))]
-        out_h.chunks_mut(GROUPS * ROWS * d).enumerate().for_each(block);
-    };
+        head(&q[h * lq * d..][..lq * d], &k[h * lk * d..][..lk * d], &v[h * lk * d..][..lk * d], mask, out_h)
+    });
+    out
+}
+
+/// `f((i, chunk))` for each `len`-sized chunk of `out`, on the thread pool where there is one.
+fn for_each_chunk(out: &mut [f32], len: usize, f: impl Fn((usize, &mut [f32])) + Sync + Send) {
     #[cfg(all(feature = "rayon", not(target_family = "wasm")))]
     {
         use rayon::prelude::*;
-        out.par_chunks_mut(lq * d).enumerate().for_each(head);
+        out.par_chunks_mut(len).enumerate().for_each(f);
     }
     #[cfg(not(all(feature = "rayon", not(target_family = "wasm"))))]
-    out.chunks_mut(lq * d).enumerate().for_each(head);
-    out
+    out.chunks_mut(len).enumerate().for_each(f);
 }
 
 /// One head's keys in panels of [`PANEL`]: panel `p` holds keys `64p..64p + 64` transposed,

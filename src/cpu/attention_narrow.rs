@@ -9,7 +9,7 @@
 //! build targets (AVX-512 or AVX2 where the CPU has them, chosen at run time; SSE; wasm
 //! simd128), so the same kernel serves native and browser builds.
 
-use super::attention::Shape;
+use super::attention::{per_head, Shape};
 use super::vexp::exp2_nonpositive;
 
 /// Keys per lane group.
@@ -26,31 +26,9 @@ pub fn supported(d: usize) -> bool {
 /// all contiguous. Rows whose keys are all masked come out as zeros. Panics unless
 /// [`supported`]`(d)` and the slices match `shape`.
 pub fn attention(q: &[f32], k: &[f32], v: &[f32], key_mask: Option<&[f32]>, shape: Shape, scale: f32) -> Vec<f32> {
-    let Shape { bh, heads, lq, lk, d } = shape;
+    let Shape { lk, d, .. } = shape;
     assert!(supported(d), "no narrow attention kernel for head width {d}");
-    assert_eq!(q.len(), bh * lq * d);
-    assert_eq!(k.len(), bh * lk * d);
-    assert_eq!(v.len(), bh * lk * d);
-    if let Some(m) = key_mask {
-        assert_eq!(m.len() * heads, bh * lk);
-    }
-    let mut out = vec![0.0f32; bh * lq * d];
-    if lq == 0 || lk == 0 {
-        return out;
-    }
-    let head = |(h, out_h): (usize, &mut [f32])| {
-        let mask = key_mask.map(|m| &m[(h / heads) * lk..][..lk]);
-        let (qh, kh, vh) = (&q[h * lq * d..][..lq * d], &k[h * lk * d..][..lk * d], &v[h * lk * d..][..lk * d]);
-        run_head(qh, kh, vh, mask, lk, d, scale, out_h);
-    };
-    #[cfg(all(feature = "rayon", not(target_family = "wasm")))]
-    {
-        use rayon::prelude::*;
-        out.par_chunks_mut(lq * d).enumerate().for_each(head);
-    }
-    #[cfg(not(all(feature = "rayon", not(target_family = "wasm"))))]
-    out.chunks_mut(lq * d).enumerate().for_each(head);
-    out
+    per_head(q, k, v, key_mask, shape, |qh, kh, vh, mask, out_h| run_head(qh, kh, vh, mask, lk, d, scale, out_h))
 }
 
 /// One head with the widest vectors the CPU has.
