@@ -304,3 +304,13 @@ fn no_adapter_reason(wgpu_error: &str) -> String {
 fn no_adapter_reason(wgpu_error: &str) -> String {
     wgpu_error.to_string()
 }
+
+/// `t` stored as `dtype`: unchanged when it already is, else cast (an f16-storage model's
+/// tensors meeting f32 inputs, norms and outputs).
+pub fn in_dtype<const N: usize>(t: burn::tensor::Tensor<N>, dtype: burn::tensor::DType) -> burn::tensor::Tensor<N> {
+    if t.dtype() == dtype {
+        t
+    } else {
+        t.cast(dtype)
+    }
+}

@@ -12,6 +12,7 @@
 
 pub mod reference;
 
+use crate::device::in_dtype;
 use crate::error::{Result, SegmoError};
 use crate::gpu;
 use burn::tensor::ops::AttentionModuleOptions;
@@ -152,8 +153,9 @@ fn attention_wgsl(
 ) -> Result<Tensor<4>> {
     // Half-precision q/k/v (an f16 model) are read as such; anything else runs in f32.
     let half = [&q, &k, &v].iter().all(|t| t.dtype() == DType::F16);
+    let f32_values = |t| in_dtype(t, DType::F32);
     let (q, k, v) = if half { (q, k, v) } else { (f32_values(q), f32_values(k), f32_values(v)) };
-    let key_mask = key_mask.map(f32_values);
+    let key_mask = key_mask.map(|m| in_dtype(m, DType::F32));
     let width = if half { 2 } else { 4 };
     gpu::check_binding("attention queries", (b * h * lq * d * width) as u64)?;
     gpu::check_binding("attention keys", (b * h * lk * d * width) as u64)?;
@@ -214,15 +216,6 @@ fn attention_wgsl(
     // in its own precision.
     let out = gpu::from_cube(&q, out, [b, h, lq, d]);
     Ok(if half { out.cast(DType::F16) } else { out })
-}
-
-/// `t` in f32 (unchanged when it already is).
-fn f32_values<const N: usize>(t: Tensor<N>) -> Tensor<N> {
-    if t.dtype() == DType::F32 {
-        t
-    } else {
-        t.cast(DType::F32)
-    }
 }
 
 /// burn's own matmul-softmax-matmul: the CPU path, the autodiff path, and the baseline the

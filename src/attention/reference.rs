@@ -48,3 +48,15 @@ pub fn attention_f64(
     }
     out
 }
+
+/// `n` pseudo-random values in [-2, 2) from `seed`: inputs for the host kernels' tests.
+#[cfg(test)]
+pub(crate) fn random_values(n: usize, seed: u64) -> Vec<f32> {
+    let mut s = seed;
+    (0..n)
+        .map(|_| {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((s >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 4.0
+        })
+        .collect()
+}

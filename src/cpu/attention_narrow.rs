@@ -168,17 +168,7 @@ fn head_of<const D: usize>(q: &[f32], k: &[f32], v: &[f32], mask: Option<&[f32]>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::attention::reference::attention_f64;
-
-    fn random(n: usize, seed: u64) -> Vec<f32> {
-        let mut s = seed;
-        (0..n)
-            .map(|_| {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                ((s >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 4.0
-            })
-            .collect()
-    }
+    use crate::attention::reference::{attention_f64, random_values as random};
 
     #[test]
     fn matches_the_f64_reference_with_masks_and_ragged_sizes() {

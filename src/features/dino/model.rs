@@ -6,6 +6,7 @@
 use super::config::{DinoConfig, Ffn};
 use super::pos_embed;
 use crate::attention::attention;
+use crate::device::in_dtype;
 use crate::error::{Result, SegmoError};
 use crate::motion::layers::{LayerNorm, Linear};
 use burn::module::{Module, Param};
@@ -130,7 +131,7 @@ impl Block {
 fn norm_in_f32(norm: &LayerNorm, x: Tensor<3>) -> Tensor<3> {
     match x.dtype() {
         DType::F32 => norm.forward(x),
-        dtype => norm.forward(x.cast(DType::F32)).cast(dtype),
+        dtype => in_dtype(norm.forward(in_dtype(x, DType::F32)), dtype),
     }
 }
 
@@ -305,13 +306,13 @@ impl Dino {
         let m = &self.model;
         let d = c.embed_dim;
         let dtype = self.storage_dtype();
-        let pixels = if dtype == DType::F32 { pixels } else { pixels.cast(dtype) };
+        let pixels = in_dtype(pixels, dtype);
         let patches = m.patch_embed.forward(pixels);
         let pos = m.pos_embed.val().reshape([c.pos_grid * c.pos_grid + 1, d]);
         let cls_pos = pos.clone().slice([0..1, 0..d]);
         let grid_pos = pos_embed::resize(pos.slice([1..c.pos_grid * c.pos_grid + 1, 0..d]), c.pos_grid, rows, cols, c.pos_interp);
         let cls = (m.cls_token.val().reshape([1, d]) + cls_pos).reshape([1, 1, d]).expand([b, 1, d]);
-        let in_storage = |t: Tensor<3>| if dtype == DType::F32 { t } else { t.cast(dtype) };
+        let in_storage = |t: Tensor<3>| in_dtype(t, dtype);
         let patches = patches + in_storage(grid_pos.unsqueeze::<3>());
         let mut parts = vec![in_storage(cls)];
         if let Some(r) = &m.register_tokens {
@@ -327,7 +328,7 @@ impl Dino {
                 keys = k;
             }
         }
-        let f32_out = |t: Tensor<3>| if t.dtype() == DType::F32 { t } else { t.cast(DType::F32) };
+        let f32_out = |t: Tensor<3>| in_dtype(t, DType::F32);
         Ok(DinoOutput { tokens: m.norm.forward(f32_out(x)), rows, cols, registers: c.num_register_tokens, keys: keys.map(f32_out) })
     }
 }
