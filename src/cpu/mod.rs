@@ -1,11 +1,14 @@
-//! Inference on burn's CPU backend (flex), where a few layouts and element-wise kernels of our
-//! own beat the backend's generic paths: weights laid out for its matrix multiply
-//! ([`prepack`]), a vectorised GELU ([`gelu`]) and a register-blocked attention kernel
-//! ([`attention`]) and one for narrow heads ([`attention_narrow`]). Elsewhere (GPU, autodiff) the same calls
+//! Inference on burn's CPU backend (flex), where a few layouts and kernels of our own beat the
+//! backend's generic paths: weights laid out once for the matrix multiply ([`prepack`]), our
+//! AVX-512 linear layers on them ([`linear`], [`gemm`]), a vectorised GELU ([`gelu`]), a
+//! register-blocked attention kernel ([`attention`]) and one for narrow heads
+//! ([`attention_narrow`]). Elsewhere (GPU, autodiff) the same calls
 //! fall through to burn's ops unchanged.
 
 pub mod attention;
 pub mod attention_narrow;
+pub mod gemm;
+pub mod linear;
 pub mod gelu;
 pub mod prepack;
 pub mod vexp;

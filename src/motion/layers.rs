@@ -2,6 +2,7 @@
 //! and layouts (`weight` is `[out, in]`), so checkpoints load without transposes or renames.
 
 use crate::attention::attention;
+use crate::cpu::linear::After;
 use crate::error::Result;
 use burn::module::{Module, Param};
 use burn::tensor::{activation, Device, Tensor};
@@ -22,6 +23,30 @@ impl Linear {
     }
 
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        self.forward_then(x, After::Nothing).unwrap_or_else(|x| self.forward_burn(x))
+    }
+
+    /// `gelu(self.forward(x))` (exact erf), fused on the CPU.
+    pub fn forward_gelu<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        self.forward_then(x, After::Gelu).unwrap_or_else(|x| crate::cpu::gelu::gelu(self.forward_burn(x)))
+    }
+
+    /// `residual + gamma * self.forward(x)` (`gamma [out]`: LayerScale), fused on the CPU.
+    pub fn forward_scaled_residual<const D: usize>(&self, x: Tensor<D>, gamma: &Tensor<1>, residual: Tensor<D>) -> Tensor<D> {
+        let after = After::ScaledResidual { residual: &residual, gamma };
+        match self.forward_then(x, after) {
+            Ok(y) => y,
+            Err(x) => residual + self.forward_burn(x) * gamma.clone().unsqueeze(),
+        }
+    }
+
+    /// Our CPU kernel ([`crate::cpu::linear`]) where it applies, else `Err(x)`.
+    #[allow(clippy::result_large_err)]
+    fn forward_then<const D: usize>(&self, x: Tensor<D>, after: After<D>) -> std::result::Result<Tensor<D>, Tensor<D>> {
+        crate::cpu::linear::linear(x, &self.weight.val(), Some(&self.bias.val()), after)
+    }
+
+    fn forward_burn<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
         burn::tensor::module::linear(x, self.weight.val().transpose(), Some(self.bias.val()))
     }
 }

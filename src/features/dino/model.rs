@@ -46,7 +46,8 @@ pub struct Attention {
 }
 
 impl Attention {
-    /// `[B, N, D]` -> (output `[B, N, D]`, keys `[B, N, D]` heads side by side when asked).
+    /// `[B, N, D]` -> (heads' outputs side by side `[B, N, D]`, before `proj`; keys `[B, N, D]`
+    /// heads side by side when asked).
     fn forward(&self, x: Tensor<3>, want_keys: bool) -> Result<(Tensor<3>, Option<Tensor<3>>)> {
         let [b, n, d] = x.dims();
         let h = self.num_heads;
@@ -56,21 +57,17 @@ impl Attention {
         let (q, k, v) = (part(0), part(1), part(2));
         let keys = want_keys.then(|| k.clone().swap_dims(1, 2).reshape([b, n, d]));
         let out = attention(q, k, v, None, None)?;
-        Ok((self.proj.forward(out.swap_dims(1, 2).reshape([b, n, d])), keys))
+        Ok((out.swap_dims(1, 2).reshape([b, n, d]), keys))
     }
 }
 
-/// `LayerScale`: a learned per-channel gain on each residual branch.
+/// `LayerScale`: a learned per-channel gain on each residual branch (applied with the branch's
+/// last projection, [`Linear::forward_scaled_residual`]).
 #[derive(Module, Debug)]
 pub struct LayerScale {
     pub gamma: Param<Tensor<1>>,
 }
 
-impl LayerScale {
-    fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        x * self.gamma.val().unsqueeze()
-    }
-}
 
 /// The feed-forward block: `fc1`/`fc2` (GELU MLP) or `w12`/`w3` (fused SwiGLU); the other
 /// pair is absent, so the parameter paths are the official ones for either.
@@ -90,15 +87,17 @@ impl Mlp {
         }
     }
 
-    fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+    /// `residual + gamma * mlp(x)`: the block's second branch, LayerScale and residual fused
+    /// into the last projection (on the CPU).
+    fn forward_into(&self, x: Tensor<3>, gamma: &Tensor<1>, residual: Tensor<3>) -> Tensor<3> {
         match (&self.fc1, &self.fc2, &self.w12, &self.w3) {
-            (Some(fc1), Some(fc2), _, _) => fc2.forward(crate::cpu::gelu::gelu(fc1.forward(x))),
+            (Some(fc1), Some(fc2), _, _) => fc2.forward_scaled_residual(fc1.forward_gelu(x), gamma, residual),
             (_, _, Some(w12), Some(w3)) => {
                 let x12 = w12.forward(x);
                 let [b, n, two_h] = x12.dims();
                 let x1 = x12.clone().slice([0..b, 0..n, 0..two_h / 2]);
                 let x2 = x12.slice([0..b, 0..n, two_h / 2..two_h]);
-                w3.forward(activation::silu(x1) * x2)
+                w3.forward_scaled_residual(activation::silu(x1) * x2, gamma, residual)
             }
             _ => unreachable!("Mlp is built with one complete pair"),
         }
@@ -119,8 +118,8 @@ pub struct Block {
 impl Block {
     fn forward(&self, x: Tensor<3>, want_keys: bool) -> Result<(Tensor<3>, Option<Tensor<3>>)> {
         let (a, keys) = self.attn.forward(norm_in_f32(&self.norm1, x.clone()), want_keys)?;
-        let x = x + self.ls1.forward(a);
-        let x = x.clone() + self.ls2.forward(self.mlp.forward(norm_in_f32(&self.norm2, x)));
+        let x = self.attn.proj.forward_scaled_residual(a, &self.ls1.gamma.val(), x);
+        let x = self.mlp.forward_into(norm_in_f32(&self.norm2, x.clone()), &self.ls2.gamma.val(), x);
         Ok((x, keys))
     }
 }
