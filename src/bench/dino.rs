@@ -2,14 +2,22 @@
 //! backend and on the GPU (our WGSL attention), beside PyTorch and ONNX Runtime on the CPU
 //! with the same thread count (`tests/reference/torch_dino.py`, in a venv this command
 //! creates), each reference size in its own process so its peak memory is its own.
+//!
+//! Our CPU passes alternate with the reference's one by one (the reference runs as a server
+//! answering `run` on stdin), and the ratio columns are the median of the per-pair ratios: the
+//! speed of a shared machine drifts by tens of percent over minutes, which made ratios of
+//! medians taken minutes apart swing between runs (224x224: 0.98x to 1.09x). Each engine's
+//! own ms column is still the median of its passes.
 
 use super::{alloc, fmt_bytes, median_ms};
 use crate::device::ComputeDevice;
 use crate::error::{Result, SegmoError};
 use crate::features::dino::{Dino, DinoConfig};
 use burn::tensor::{Tensor, TensorData};
+use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::Instant;
 
 /// One input size: pixels and patch stride (14, or SegAnyMo's 7).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -66,8 +74,17 @@ pub struct Row {
     /// The same on the GPU with f16 storage ([`Dino::with_f16_storage`]), where the adapter
     /// has shader-f16.
     pub gpu_f16: Option<(f64, Option<u64>)>,
-    pub torch: Option<(f64, u64)>,
-    pub onnx: Option<(f64, u64)>,
+    pub torch: Option<Reference>,
+    pub onnx: Option<Reference>,
+}
+
+/// A reference engine's row entries: its median ms and peak, and the median of (our CPU pass /
+/// its pass) over passes run alternately.
+#[derive(Clone, Copy, Debug)]
+pub struct Reference {
+    pub ms: f64,
+    pub peak: u64,
+    pub ratio: f64,
 }
 
 pub struct Report {
@@ -77,34 +94,206 @@ pub struct Report {
     pub notes: Vec<String>,
 }
 
+/// ViT-B/14 at one size on one device, ready to run.
+struct Ours<'a> {
+    dev: &'a ComputeDevice,
+    dino: Dino,
+    pixels: Tensor<4>,
+    keys_of: Option<usize>,
+}
+
+impl<'a> Ours<'a> {
+    fn new(dev: &'a ComputeDevice, size: Size, f16: bool) -> Result<Self> {
+        let config = DinoConfig::vitb14().with_stride(size.stride);
+        // Weights do not change the time; the fixture rule avoids burn's random initialisers.
+        let Dino { config, model } = Dino::new(config, &dev.device)?;
+        let model = crate::motion::init::initialise(model, crate::motion::Init::Fixture { seed: 1 });
+        let dino = Dino { config, model }.prepared();
+        let dino = if f16 { dino.with_f16_storage(dev)? } else { dino };
+        // The pool's earlier (f32) blocks would otherwise count towards this model's peak.
+        dev.device.memory_cleanup();
+        let n = 3 * size.height * size.width;
+        let pixels = Tensor::<4>::from_data(TensorData::new(vec![0.1f32; n], [1, 3, size.height, size.width]), &dev.device);
+        Ok(Ours { dev, dino, pixels, keys_of: (size.stride != 14).then_some(11) })
+    }
+
+    /// One forward pass, read back (a GPU's work is done when its output is on the host).
+    fn run(&self) -> Result<()> {
+        let out = self.dino.forward(self.pixels.clone(), self.keys_of)?;
+        self.dev.read_f32(out.tokens.slice([0..1, 0..1, 0..768])).map(|_| ())
+    }
+
+    /// The peak since [`alloc::reset_peak`]: the allocator's (CPU; the weights, live before,
+    /// added, as the references report weights + working memory) or the GPU pool's.
+    fn peak(&self) -> Option<u64> {
+        let bytes = self.dino.storage_dtype().size() as u64;
+        let weights = bytes * crate::weights::shapes(&self.dino.model).values().map(|s| s.iter().product::<usize>() as u64).sum::<u64>();
+        if self.dev.is_gpu() {
+            self.dev.device.memory_pool_usage().map(|u| u.bytes_reserved)
+        } else {
+            alloc::peak().map(|p| p + weights)
+        }
+    }
+}
+
 fn time_on(dev: &ComputeDevice, size: Size, reps: usize, f16: bool) -> Result<(f64, Option<u64>)> {
-    let config = DinoConfig::vitb14().with_stride(size.stride);
-    // Weights do not change the time; the fixture rule avoids burn's random initialisers.
-    let Dino { config, model } = Dino::new(config, &dev.device)?;
-    let model = crate::motion::init::initialise(model, crate::motion::Init::Fixture { seed: 1 });
-    let dino = Dino { config, model }.prepared();
-    let dino = if f16 { dino.with_f16_storage(dev)? } else { dino };
-    // The pool's earlier (f32) blocks would otherwise count towards this model's peak.
-    dev.device.memory_cleanup();
-    let n = 3 * size.height * size.width;
-    let pixels = Tensor::<4>::from_data(TensorData::new(vec![0.1f32; n], [1, 3, size.height, size.width]), &dev.device);
-    let keys_of = (size.stride != 14).then_some(11);
+    let ours = Ours::new(dev, size, f16)?;
     let mut err = None;
     alloc::reset_peak();
     let ms = median_ms(reps, || {
-        let out = dino.forward(pixels.clone(), keys_of).and_then(|o| dev.read_f32(o.tokens.slice([0..1, 0..1, 0..768])));
-        if let Err(e) = out {
+        if let Err(e) = ours.run() {
             err = Some(e);
         }
     });
-    if let Some(e) = err {
-        return Err(e);
+    match err {
+        Some(e) => Err(e),
+        None => Ok((ms, ours.peak())),
     }
-    // The references report weights + working memory; the allocator's peak is above what was
-    // live before the first run (the weights included there), so the weights are added.
-    let weights = (if f16 { 2 } else { 4 }) * crate::weights::shapes(&dino.model).values().map(|s| s.iter().product::<usize>() as u64).sum::<u64>();
-    let peak = if dev.is_gpu() { dev.device.memory_pool_usage().map(|u| u.bytes_reserved) } else { alloc::peak().map(|p| p + weights) };
-    Ok((ms, peak))
+}
+
+/// Our CPU time at `size`, its passes alternating with each reference engine's (see the module
+/// comment); engines that fail to start leave a note.
+fn cpu_beside_references(
+    opts: &Options,
+    size: Size,
+    threads: usize,
+    row: &mut Row,
+    notes: &mut Vec<String>,
+    progress: &mut impl FnMut(&str),
+) -> Result<()> {
+    let cpu = ComputeDevice::cpu();
+    let ours = Ours::new(&cpu, size, false)?;
+    alloc::reset_peak();
+    ours.run()?;
+    let mut ours_ms = Vec::new();
+    for engine in ["torch", "onnx"] {
+        progress(&format!("ViT-B/14 {size}, CPU beside {engine} (reference venv)"));
+        let mut server = match ReferenceServer::start(opts, engine, size, threads) {
+            Ok(s) => s,
+            Err(e) => {
+                notes.push(format!("{engine} {size}: {e}"));
+                continue;
+            }
+        };
+        let (mut theirs, mut ratios) = (Vec::new(), Vec::new());
+        for _ in 0..opts.reps.max(1) {
+            let start = Instant::now();
+            ours.run()?;
+            let ms = start.elapsed().as_secs_f64() * 1e3;
+            match server.run() {
+                Ok(t) => {
+                    ours_ms.push(ms);
+                    theirs.push(t);
+                    ratios.push(ms / t);
+                }
+                Err(e) => {
+                    notes.push(format!("{engine} {size}: {e}"));
+                    break;
+                }
+            }
+        }
+        let peak = server.finish();
+        if ratios.len() == opts.reps.max(1) {
+            let reference = Reference { ms: median(&mut theirs), peak: peak.unwrap_or(0), ratio: median(&mut ratios) };
+            if engine == "torch" {
+                row.torch = Some(reference);
+            } else {
+                row.onnx = Some(reference);
+            }
+        }
+    }
+    if ours_ms.is_empty() {
+        for _ in 0..opts.reps.max(1) {
+            let start = Instant::now();
+            ours.run()?;
+            ours_ms.push(start.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    row.cpu = Some((median(&mut ours_ms), ours.peak()));
+    Ok(())
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// `torch_dino.py serve`: one engine at one size, one forward pass per request.
+struct ReferenceServer {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: BufReader<ChildStdout>,
+    stderr: PathBuf,
+}
+
+impl ReferenceServer {
+    fn start(opts: &Options, engine: &str, size: Size, threads: usize) -> std::result::Result<Self, String> {
+        let packages = ["torch", "numpy", "transformers", "onnx", "onnxscript", "onnxruntime"];
+        let python = super::tracks::ensure_venv_with(&opts.venv, &packages, "import torch, transformers, onnx, onnxscript, onnxruntime")?;
+        // The ONNX export logs at length: to a file, as a full pipe would stall the server.
+        let stderr = std::env::temp_dir().join(format!("segmo-bench-{engine}-{}.log", std::process::id()));
+        let log = std::fs::File::create(&stderr).map_err(|e| e.to_string())?;
+        let mut child = Command::new(python)
+            .arg(&opts.script)
+            .args(["serve", engine])
+            .args([threads, size.height, size.width, size.stride].map(|v| v.to_string()))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        let stdin = child.stdin.take();
+        let stdout = BufReader::new(child.stdout.take().ok_or("no stdout")?);
+        let mut server = ReferenceServer { child, stdin, stdout, stderr };
+        match server.line()?.as_str() {
+            "ready" => Ok(server),
+            other => Err(format!("unexpected output {other:?}")),
+        }
+    }
+
+    /// The next line of output, or the last line of the log where the server ended.
+    fn line(&mut self) -> std::result::Result<String, String> {
+        let mut line = String::new();
+        match self.stdout.read_line(&mut line) {
+            Ok(n) if n > 0 => Ok(line.trim().to_string()),
+            _ => {
+                let _ = self.child.wait();
+                let log = std::fs::read_to_string(&self.stderr).unwrap_or_default();
+                Err(log.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("reference ended").to_string())
+            }
+        }
+    }
+
+    fn ask(&mut self, what: &str) -> std::result::Result<String, String> {
+        let stdin = self.stdin.as_mut().ok_or("closed")?;
+        writeln!(stdin, "{what}").and_then(|_| stdin.flush()).map_err(|e| e.to_string())?;
+        self.line()
+    }
+
+    /// One forward pass: its milliseconds.
+    fn run(&mut self) -> std::result::Result<f64, String> {
+        let answer = self.ask("run")?;
+        answer.parse().map_err(|_| format!("unexpected output {answer:?}"))
+    }
+
+    /// The peak memory (bytes above the server's start), then the server ends.
+    fn finish(mut self) -> Option<u64> {
+        let peak = self.ask("peak").ok().and_then(|p| p.parse().ok());
+        drop(self.stdin.take());
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.stderr);
+        peak
+    }
+}
+
+impl Drop for ReferenceServer {
+    fn drop(&mut self) {
+        if self.stdin.is_some() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            let _ = std::fs::remove_file(&self.stderr);
+        }
+    }
 }
 
 pub fn run(opts: &Options, mut progress: impl FnMut(&str)) -> Result<Report> {
@@ -116,8 +305,12 @@ pub fn run(opts: &Options, mut progress: impl FnMut(&str)) -> Result<Report> {
     for &size in &opts.sizes {
         let (rows_n, cols_n) = DinoConfig::vitb14().with_stride(size.stride).grid(size.height, size.width)?;
         let mut row = Row { size: Some(size), tokens: rows_n * cols_n + 1, ..Default::default() };
-        progress(&format!("ViT-B/14 {size}, CPU"));
-        row.cpu = Some(time_on(&cpu, size, opts.reps, false)?);
+        if opts.no_reference {
+            progress(&format!("ViT-B/14 {size}, CPU"));
+            row.cpu = Some(time_on(&cpu, size, opts.reps, false)?);
+        } else {
+            cpu_beside_references(opts, size, threads, &mut row, &mut notes, &mut progress)?;
+        }
         if let Some(g) = &gpu {
             progress(&format!("ViT-B/14 {size}, GPU"));
             match time_on(g, size, opts.reps, false) {
@@ -132,16 +325,6 @@ pub fn run(opts: &Options, mut progress: impl FnMut(&str)) -> Result<Report> {
                 }
             }
         }
-        if !opts.no_reference {
-            for engine in ["torch", "onnx"] {
-                progress(&format!("ViT-B/14 {size}, {engine} (reference venv)"));
-                match run_reference(opts, engine, size, threads) {
-                    Ok(t) if engine == "torch" => row.torch = Some(t),
-                    Ok(t) => row.onnx = Some(t),
-                    Err(e) => notes.push(format!("{engine} {size}: {e}")),
-                }
-            }
-        }
         rows.push(row);
     }
     if gpu.as_ref().is_some_and(|g| !g.info.shader_f16) {
@@ -153,43 +336,20 @@ pub fn run(opts: &Options, mut progress: impl FnMut(&str)) -> Result<Report> {
     Ok(Report { rows, gpu_name: gpu.map(|g| g.info.to_string()), threads, notes })
 }
 
-fn run_reference(opts: &Options, engine: &str, size: Size, threads: usize) -> std::result::Result<(f64, u64), String> {
-    let packages = ["torch", "numpy", "transformers", "onnx", "onnxscript", "onnxruntime"];
-    let python = super::tracks::ensure_venv_with(&opts.venv, &packages, "import torch, transformers, onnx, onnxscript, onnxruntime")?;
-    let out = Command::new(python)
-        .arg(&opts.script)
-        .arg(engine)
-        .args([threads, opts.reps, size.height, size.width, size.stride].map(|v| v.to_string()))
-        .output()
-        .map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("").to_string());
-    }
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let last = stdout.lines().last().unwrap_or("");
-    let v: Vec<&str> = last.split_whitespace().collect();
-    match (v.first().and_then(|s| s.parse().ok()), v.get(1).and_then(|s| s.parse().ok())) {
-        (Some(ms), Some(peak)) => Ok((ms, peak)),
-        _ => Err(format!("unexpected output {last:?}")),
-    }
-}
-
 pub fn table(r: &Report) -> String {
     let mut s = format!("DINOv2 ViT-B/14 forward (86.6M parameters, f32), {} CPU threads\n", r.threads);
     if let Some(g) = &r.gpu_name {
         s += &format!("{g}\n");
     }
     s += "peak: weights + working memory (CPU: heap; GPU: burn's memory pool; references: resident memory growth)\n";
+    s += "CPU/PyTorch, CPU/ORT: median of per-pass ratios, our CPU passes alternating with the reference's\n";
     s += "| input | tokens | ours CPU ms | peak | ours GPU ms | GPU pool | GPU f16 ms | f16 pool | PyTorch ms | peak | ONNX Runtime ms | peak | CPU/PyTorch | CPU/ORT |\n";
     s += "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     let ms = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.0}"));
     let mem = |v: Option<u64>| v.map_or("-".to_string(), fmt_bytes);
     for row in &r.rows {
         let cpu = row.cpu.map(|c| c.0);
-        let ratio = |o: Option<(f64, u64)>| match (cpu, o) {
-            (Some(c), Some((t, _))) => format!("{:.2}x", c / t),
-            _ => "-".into(),
-        };
+        let ratio = |o: Option<Reference>| o.map_or("-".to_string(), |r| format!("{:.2}x", r.ratio));
         s += &format!(
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             row.size.map_or(String::new(), |z| z.to_string()),
@@ -200,10 +360,10 @@ pub fn table(r: &Report) -> String {
             mem(row.gpu.and_then(|g| g.1)),
             ms(row.gpu_f16.map(|g| g.0)),
             mem(row.gpu_f16.and_then(|g| g.1)),
-            ms(row.torch.map(|t| t.0)),
-            mem(row.torch.map(|t| t.1)),
-            ms(row.onnx.map(|t| t.0)),
-            mem(row.onnx.map(|t| t.1)),
+            ms(row.torch.map(|t| t.ms)),
+            mem(row.torch.map(|t| t.peak)),
+            ms(row.onnx.map(|t| t.ms)),
+            mem(row.onnx.map(|t| t.peak)),
             ratio(row.torch),
             ratio(row.onnx),
         );

@@ -249,18 +249,20 @@ mod avx512 {
     /// each `[kc, NR]` contiguous, the last one's missing columns zero.
     #[target_feature(enable = "avx512f")]
     unsafe fn pack_panels(b: &[f32], ldb: usize, kc: usize, jc: usize, jc_end: usize, panels: *mut f32) {
-        let mut j = jc;
-        let mut dst = panels;
-        while j < jc_end {
-            let mask = masks(NR.min(jc_end - j));
-            for kk in 0..kc {
-                let src = b.as_ptr().add(kk * ldb + j);
+        // Row by row: each source row's columns are contiguous (2 KiB), which the hardware
+        // prefetcher streams; panel by panel it met a new row every 128 bytes, and weights
+        // that are not in cache (another model ran in between) cost a miss each.
+        for kk in 0..kc {
+            let src = b.as_ptr().add(kk * ldb);
+            let mut j = jc;
+            while j < jc_end {
+                let mask = masks(NR.min(jc_end - j));
+                let dst = panels.add((j - jc) * kc + kk * NR);
                 for (v, &m) in mask.iter().enumerate() {
-                    _mm512_storeu_ps(dst.add(16 * v), _mm512_maskz_loadu_ps(m, src.add(16 * v)));
+                    _mm512_storeu_ps(dst.add(16 * v), _mm512_maskz_loadu_ps(m, src.add(j + 16 * v)));
                 }
-                dst = dst.add(NR);
+                j += NR;
             }
-            j += NR;
         }
     }
 

@@ -12,6 +12,13 @@ engine's working memory).
 
     python torch_dino.py torch|onnx THREADS REPS HEIGHT WIDTH STRIDE
 
+`segmo bench dino` runs it as a server instead, so that its forward passes alternate with
+segmo's one by one and both see the same machine (a shared machine's speed drifts by tens of
+percent over minutes): after one warm-up pass it prints `ready`, then answers each `run` line
+on stdin with one pass's milliseconds and `peak` with peak_bytes.
+
+    python torch_dino.py serve torch|onnx THREADS HEIGHT WIDTH STRIDE
+
 For the browser bench (`www/test/bench_dino.mjs`): the same model's weights as transformers'
 `model.safetensors` (which segmo loads) and its ONNX export (one file, for onnxruntime-web):
 
@@ -85,33 +92,60 @@ def export(out, h, w, stride):
     print(out)
 
 
+def forward_pass(engine, threads, h, w, stride):
+    """A function running one forward pass of `engine` on a fixed input."""
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    model = build(stride)
+    x = torch.randn(1, 3, h, w)
+    if engine == "torch":
+        def run():
+            with torch.no_grad():
+                model(pixel_values=x)
+        return run
+    import onnxruntime as ort
+
+    path = os.path.join(tempfile.mkdtemp(), "dinov2.onnx")
+    with torch.no_grad():
+        torch.onnx.export(model, (x,), path, input_names=["pixel_values"], output_names=["last_hidden_state"],
+                          opset_version=18, dynamo=True, external_data=True)
+    del model
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    session = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+    feed = {"pixel_values": x.numpy()}
+    return lambda: session.run(None, feed)
+
+
+def serve(engine, threads, h, w, stride):
+    import contextlib
+
+    before = rss("VmRSS")
+    # stdout carries the answers only (the ONNX export prints its progress).
+    with contextlib.redirect_stdout(sys.stderr):
+        run = forward_pass(engine, threads, h, w, stride)
+        run()
+    print("ready", flush=True)
+    for line in sys.stdin:
+        if line.strip() == "run":
+            start = time.perf_counter()
+            run()
+            print(f"{(time.perf_counter() - start) * 1e3:.3f}", flush=True)
+        elif line.strip() == "peak":
+            print(max(0, rss("VmHWM") - before), flush=True)
+
+
 def main():
     if sys.argv[1] == "export":
         export(sys.argv[2], *map(int, sys.argv[3:6]))
         return
+    if sys.argv[1] == "serve":
+        serve(sys.argv[2], *map(int, sys.argv[3:]))
+        return
     engine, threads, reps, h, w, stride = sys.argv[1], *map(int, sys.argv[2:])
-    torch.set_num_threads(threads)
-    torch.manual_seed(0)
     before = rss("VmRSS")
-    model = build(stride)
-    x = torch.randn(1, 3, h, w)
-    if engine == "torch":
-        with torch.no_grad():
-            ms = timed(lambda: model(pixel_values=x), reps)
-    else:
-        import onnxruntime as ort
-
-        path = os.path.join(tempfile.mkdtemp(), "dinov2.onnx")
-        with torch.no_grad():
-            torch.onnx.export(model, (x,), path, input_names=["pixel_values"], output_names=["last_hidden_state"],
-                              opset_version=18, dynamo=True, external_data=True)
-        del model
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        session = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
-        feed = {"pixel_values": x.numpy()}
-        ms = timed(lambda: session.run(None, feed), reps)
+    ms = timed(forward_pass(engine, threads, h, w, stride), reps)
     print(f"{ms:.1f} {max(0, rss('VmHWM') - before)}")
 
 
