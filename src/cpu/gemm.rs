@@ -366,16 +366,7 @@ mod avx512 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn values(n: usize, seed: u64) -> Vec<f32> {
-        let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (0..n)
-            .map(|_| {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-            })
-            .collect()
-    }
+    use crate::attention::reference::random_values as values;
 
     fn reference(a: &[f32], m: usize, k: usize, b: &[f32], ldb: usize, n: usize, bias: Option<&[f32]>) -> Vec<f64> {
         let mut c = vec![0.0f64; m * n];
