@@ -60,3 +60,31 @@ pub(crate) fn random_values(n: usize, seed: u64) -> Vec<f32> {
         })
         .collect()
 }
+
+/// Checks a host attention kernel (`kernel(q, k, v, mask, shape, scale)`) against
+/// [`attention_f64`] on each `(b, h, lq, lk, d)`, without and with a key mask (every batch
+/// but the last attends to every third key; the last, when there are several, to none, whose
+/// rows must come out as zeros). Max error 2e-5.
+#[cfg(test)]
+pub(crate) fn check_host_kernel(
+    kernel: impl Fn(&[f32], &[f32], &[f32], Option<&[f32]>, crate::cpu::attention::Shape, f32) -> Vec<f32>,
+    cases: &[(usize, usize, usize, usize, usize)],
+) {
+    for &(b, h, lq, lk, d) in cases {
+        let q = random_values(b * h * lq * d, 1 + lq as u64);
+        let k = random_values(b * h * lk * d, 2 + lk as u64);
+        let v = random_values(b * h * lk * d, 3 + d as u64);
+        let mask: Vec<f32> = (0..b * lk).map(|i| if i / lk + 1 < b || b == 1 { (i % 3 == 0) as u8 as f32 } else { 0.0 }).collect();
+        for masked in [false, true] {
+            let m = masked.then_some(mask.as_slice());
+            let scale = 1.0 / (d as f32).sqrt();
+            let got = kernel(&q, &k, &v, m, crate::cpu::attention::Shape { bh: b * h, heads: h, lq, lk, d }, scale);
+            let want = attention_f64(&q, &k, &v, m, [b, h, lq, lk, d], scale as f64);
+            let err = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+            assert!(err < 2e-5, "b{b} h{h} lq{lq} lk{lk} d{d} masked {masked}: max error {err}");
+            if masked && b > 1 {
+                assert!(got[(b - 1) * h * lq * d..].iter().all(|&x| x == 0.0), "all-masked rows must be zeros");
+            }
+        }
+    }
+}
