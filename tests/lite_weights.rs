@@ -1,7 +1,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! The shipped lite weights (models/lite-classifier.safetensors): they load with no flags; the
-//! classifier finds the sample clip's moving objects and leaves its static parallax object
-//! mostly alone, which the motion-only heuristic cannot; the default pipeline finds the movers.
+//! classifier, the motion-only heuristic (plane plus parallax) and the default (their mean)
+//! find the sample clip's moving objects and leave its static parallax object mostly alone.
 
 use segmo::motion::classifier::shipped_weights_path;
 use segmo::motion::{ClassifierConfig, MotionClassifier};
@@ -41,11 +41,10 @@ fn scores(scorer: Scorer) -> (f64, f64) {
 }
 
 #[test]
-fn the_classifier_leaves_the_parallax_object_alone_and_the_default_finds_the_movers() {
-    // The default pipeline scores tracks by the mean of the classifier and the motion-only
-    // heuristic (better on real footage the classifier never saw; model card), which gives up
-    // most of the classifier's parallax rejection on this clip: measured here as a property of
-    // the classifier, and the default held to finding the movers.
+fn every_scorer_finds_the_movers_and_leaves_the_parallax_object_mostly_alone() {
+    // The parallax object stands off the dominant (background) plane: the classifier learned to
+    // leave such objects alone from synthetic scenes, the heuristic explains their parallax by
+    // the camera's translation that the plane's homography decomposes into.
     let clf = shipped();
     let (j, parallax) = scores(Scorer::Classifier(&clf));
     let (bj, bparallax) = scores(Scorer::Blend(&clf));
@@ -56,12 +55,14 @@ fn the_classifier_leaves_the_parallax_object_alone_and_the_default_finds_the_mov
         bparallax * 100.0,
         hparallax * 100.0
     );
-    assert!(j > J_MIN && bj > J_MIN, "moving-object J {j} (classifier), {bj} (default)");
-    assert!(parallax < PARALLAX_MAX, "{:.1}% of the static parallax object labelled moving", parallax * 100.0);
-    assert!(parallax < 0.5 * hparallax, "the classifier should leave parallax alone far better than the heuristic");
+    for (name, j, p) in [("classifier", j, parallax), ("default", bj, bparallax), ("heuristic", hj, hparallax)] {
+        assert!(j > J_MIN, "{name}: moving-object J {j}");
+        assert!(p < PARALLAX_MAX, "{name}: {:.1}% of the static parallax object labelled moving", p * 100.0);
+    }
 }
 
 // Measured with the shipped weights and the default options (extend threshold 0.4): classifier
-// J 0.625, parallax 36.8%; default J 0.502, 86.8%; heuristic J 0.478, 87.5%.
+// J 0.625, parallax 36.8%; default J 0.681, 19.8%; heuristic J 0.783, 1.9% (before the
+// heuristic's plane-plus-parallax test: default J 0.502, 86.8%; heuristic J 0.478, 87.5%).
 const J_MIN: f64 = 0.45;
 const PARALLAX_MAX: f64 = 0.45;

@@ -28,7 +28,7 @@ impl Fundamental {
 
 /// Eigen-decomposition of a symmetric `n x n` matrix (row-major) by cyclic Jacobi rotations:
 /// eigenvalues ascending, eigenvectors as the matching columns of the returned matrix.
-fn symmetric_eigen(mut a: Vec<f64>, n: usize) -> (Vec<f64>, Vec<f64>) {
+pub(crate) fn symmetric_eigen(mut a: Vec<f64>, n: usize) -> (Vec<f64>, Vec<f64>) {
     let mut v = vec![0.0; n * n];
     for i in 0..n {
         v[i * n + i] = 1.0;

@@ -22,11 +22,12 @@ enum Cmd {
     /// Segment the moving objects of a clip: writes OUT/masks/00000.png... (0 = background,
     /// k = object k) and OUT/overlay.mp4 (overlay.gif without ffmpeg).
     ///
-    /// Method `baseline` (default for now): frame differencing after camera-motion
-    /// compensation (labels parallax as motion too). Method `lite`: our point tracks, the track
-    /// classifier with the shipped lite weights (models/lite-classifier.safetensors), objects
-    /// grouped from the moving tracks, masks densified along image edges; in progress (see the
-    /// README's Status).
+    /// Method `lite` (the default): our point tracks, each scored by the mean of the track
+    /// classifier with the shipped lite weights (models/lite-classifier.safetensors) and the
+    /// motion-only heuristic (strays from the camera's motion: its dominant plane and the
+    /// epipolar geometry that plane's homography implies), objects grouped from the moving
+    /// tracks, masks densified along image edges. Method `baseline`: frame differencing after
+    /// camera-motion compensation (labels parallax as motion too). See the README's Status.
     Segment {
         /// A folder of JPEG/PNG frames (sorted by name) or a video file (mp4, webm; needs ffmpeg).
         input: PathBuf,

@@ -10,7 +10,7 @@
 //! (static objects under strong parallax, independently moving ones) teach.
 
 use crate::baseline::fundamental::estimate_fundamental;
-use crate::baseline::homography::{estimate, Point};
+use crate::baseline::homography::{estimate, Homography, Point};
 use crate::tracks::Tracks;
 
 /// Frame gaps of the compared pairs: one frame (fast motion) and four (slow but steady motion,
@@ -97,7 +97,7 @@ fn pair_points(tracks: &Tracks, a: usize, b: usize) -> (Vec<usize>, Vec<Point>, 
     (ids, src, dst)
 }
 
-fn median(residual: &[f64]) -> f64 {
+pub(crate) fn median(residual: &[f64]) -> f64 {
     let mut sorted: Vec<f64> = residual.iter().copied().filter(|r| r.is_finite()).collect();
     sorted.sort_by(f64::total_cmp);
     sorted.get(sorted.len() / 2).copied().unwrap_or(0.0)
@@ -113,7 +113,7 @@ pub(crate) fn pair_epipolar(tracks: &Tracks, a: usize, b: usize, inlier_px: f64,
         None => vec![0.0; ids.len()],
     };
     let median = median(&residual);
-    PairResiduals { ids, residual, median, fitted: f.is_some() }
+    PairResiduals { ids, residual, median, fitted: f.is_some(), plane: None }
 }
 
 /// How far the tracks visible at frames `a` and `b` stray from the dominant planar motion
@@ -125,6 +125,8 @@ pub(crate) struct PairResiduals {
     /// Median of the finite residuals (0 with none): the pair's noise scale.
     pub median: f64,
     pub fitted: bool,
+    /// The planar fit and the matches behind it (planar residuals only).
+    pub plane: Option<(Homography, Vec<Point>, Vec<Point>)>,
 }
 
 pub(crate) fn pair_residuals(tracks: &Tracks, a: usize, b: usize, inlier_px: f64, seed: u64) -> PairResiduals {
@@ -139,7 +141,7 @@ pub(crate) fn pair_residuals(tracks: &Tracks, a: usize, b: usize, inlier_px: f64
         })
         .collect();
     let median = median(&residual);
-    PairResiduals { ids, residual, median, fitted: h.is_some() }
+    PairResiduals { ids, residual, median, fitted: h.is_some(), plane: h.map(|h| (h, src, dst)) }
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub mod heuristic;
 pub mod init;
 pub mod inputs;
 pub mod layers;
+pub(crate) mod plane_parallax;
 pub mod point_decoder;
 pub mod track_input;
 pub mod track_transformer;
