@@ -62,13 +62,28 @@ pub fn residual_scores(tracks: &Tracks) -> (Vec<f32>, Vec<usize>) {
         }
     }
     let typical: Vec<f64> = heights.iter_mut().map(|h| median(h)).collect();
+    let consistent = |e: &Parallax, i: usize, j: usize| e.residual[i] <= INLIER_PX && (e.height[i] - typical[j]).abs() <= HEIGHT_TOLERANCE * typical[j].abs();
+    // Parallax explains a track only when it explains most of the pairs in which the track
+    // leaves the plane: a mover is explained now and then by chance (its motion happens to
+    // follow the epipolar lines between two frames), a static point almost always.
+    let (mut off_plane, mut explained_pairs) = (vec![0u32; n], vec![0u32; n]);
+    for ((ids, planar, _), e) in pairs.iter().zip(&explained) {
+        if let Some(e) = e {
+            for (i, &j) in ids.iter().enumerate() {
+                if planar[i] > INLIER_PX {
+                    off_plane[j] += 1;
+                    explained_pairs[j] += consistent(e, i, j) as u32;
+                }
+            }
+        }
+    }
+    let static_parallax: Vec<bool> = (0..n).map(|j| explained_pairs[j] * 2 > off_plane[j]).collect();
     for ((ids, planar, _), e) in pairs.iter().zip(&explained) {
         let residual: Vec<f64> = match e {
             Some(e) => (0..ids.len())
                 .map(|i| {
-                    let m = typical[ids[i]];
-                    let consistent = (e.height[i] - m).abs() <= HEIGHT_TOLERANCE * m.abs();
-                    if planar[i] > INLIER_PX && !consistent {
+                    let j = ids[i];
+                    if planar[i] > INLIER_PX && !(static_parallax[j] && consistent(e, i, j)) {
                         planar[i]
                     } else {
                         planar[i].min(e.residual[i])
