@@ -36,6 +36,20 @@ impl Intrinsics {
     fn normalised(&self, p: Point) -> [f64; 3] {
         [(p.0 - self.cx) / self.f, (p.1 - self.cy) / self.f, 1.0]
     }
+
+    /// `K`.
+    fn matrix(&self) -> M3 {
+        [[self.f, 0.0, self.cx], [0.0, self.f, self.cy], [0.0, 0.0, 1.0]]
+    }
+
+    /// `K^-1`.
+    fn inverse(&self) -> M3 {
+        [[1.0 / self.f, 0.0, -self.cx / self.f], [0.0, 1.0 / self.f, -self.cy / self.f], [0.0, 0.0, 1.0]]
+    }
+}
+
+fn as_m3(h: &Homography) -> M3 {
+    std::array::from_fn(|i| std::array::from_fn(|j| h.0[i * 3 + j]))
 }
 
 /// `h` (mapping frame-a pixels to frame b) in normalised coordinates under `k`, scaled and
@@ -44,11 +58,7 @@ impl Intrinsics {
 /// frame a, in front of the camera: two in general, none when `h` is a pure rotation (no
 /// translation to find) or degenerate.
 pub(crate) fn decompose(h: &Homography, k: Intrinsics, plane_a: &[Point], plane_b: &[Point]) -> Option<(M3, Vec<[f64; 3]>)> {
-    let m = &h.0;
-    let hp: M3 = [[m[0], m[1], m[2]], [m[3], m[4], m[5]], [m[6], m[7], m[8]]];
-    let kk: M3 = [[k.f, 0.0, k.cx], [0.0, k.f, k.cy], [0.0, 0.0, 1.0]];
-    let k_inv: M3 = [[1.0 / k.f, 0.0, -k.cx / k.f], [0.0, 1.0 / k.f, -k.cy / k.f], [0.0, 0.0, 1.0]];
-    let mut hn = mul(&mul(&k_inv, &hp), &kk);
+    let mut hn = mul(&mul(&k.inverse(), &as_m3(h)), &k.matrix());
     let hth = mul(&transpose(&hn), &hn);
     let (values, vectors) = symmetric_eigen(hth.iter().flatten().copied().collect(), 3);
     if !(values[1] > 1e-300) || !values.iter().all(|v| v.is_finite()) {
@@ -98,9 +108,7 @@ pub(crate) fn decompose(h: &Homography, k: Intrinsics, plane_a: &[Point], plane_
 pub(crate) fn fundamental(h: &Homography, k: Intrinsics, t: [f64; 3]) -> Fundamental {
     let e = [k.f * t[0] + k.cx * t[2], k.f * t[1] + k.cy * t[2], t[2]];
     let ex: M3 = [[0.0, -e[2], e[1]], [e[2], 0.0, -e[0]], [-e[1], e[0], 0.0]];
-    let m = &h.0;
-    let hp: M3 = [[m[0], m[1], m[2]], [m[3], m[4], m[5]], [m[6], m[7], m[8]]];
-    let f = mul(&ex, &hp);
+    let f = mul(&ex, &as_m3(h));
     Fundamental(std::array::from_fn(|i| f[i / 3][i % 3]))
 }
 
@@ -266,9 +274,7 @@ mod tests {
             }
         }
         let hn: M3 = std::array::from_fn(|i| std::array::from_fn(|j| r[i][j] + t[i] * n[j] / d));
-        let kk: M3 = [[k.f, 0.0, k.cx], [0.0, k.f, k.cy], [0.0, 0.0, 1.0]];
-        let k_inv: M3 = [[1.0 / k.f, 0.0, -k.cx / k.f], [0.0, 1.0 / k.f, -k.cy / k.f], [0.0, 0.0, 1.0]];
-        let hp = mul(&mul(&kk, &hn), &k_inv);
+        let hp = mul(&mul(&k.matrix(), &hn), &k.inverse());
         // Any scale and sign: a fitted homography has neither.
         (Homography(std::array::from_fn(|i| -2.7 * hp[i / 3][i % 3])), sets)
     }
