@@ -6,7 +6,9 @@
 //
 // step = len + lambda * (|dr| + |dg| + |db|); a pixel takes the smaller of its distance and
 // prev + step, with the label of the neighbour that gave it, neighbours tried in the order
-// (k-1, k, k+1) and only a strictly smaller distance replacing.
+// (k-1, k, k+1) and only a strictly smaller distance replacing. With the colour prior
+// (`use_unary` = 1), a step also costs len * unary[2 i] when it carries an object label and
+// len * unary[2 i + 1] when it carries the background's (label 0) into pixel i.
 
 const UNREACHED: f32 = 3.0e38;
 const DIAG: f32 = 1.4142135;
@@ -18,12 +20,14 @@ struct Params {
     // 0 down, 1 up, 2 right, 3 left
     dir: u32,
     lambda: f32,
+    use_unary: u32,
 }
 
 @group(0) @binding(0) var<storage, read_write> rgb: array<u32>;
 @group(0) @binding(1) var<storage, read_write> dist: array<f32>;
 @group(0) @binding(2) var<storage, read_write> label: array<f32>;
-@group(0) @binding(3) var<storage, read_write> p: Params;
+@group(0) @binding(3) var<storage, read_write> unary: array<f32>;
+@group(0) @binding(4) var<storage, read_write> p: Params;
 
 var<workgroup> shared_params: Params;
 
@@ -81,7 +85,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
                 if (dk != 1u) {
                     len = DIAG;
                 }
-                let cand = dj + cost(c, rgb[j], len, q.lambda);
+                var cand = dj + cost(c, rgb[j], len, q.lambda);
+                if (q.use_unary != 0u) {
+                    var u = unary[2u * i];
+                    if (label[j] == 0.0) {
+                        u = unary[2u * i + 1u];
+                    }
+                    cand += u * len;
+                }
                 if (cand < d) {
                     d = cand;
                     l = label[j];

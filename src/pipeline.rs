@@ -73,6 +73,9 @@ pub struct Segmentation {
     pub times: StageTimes,
 }
 
+/// Frames on each side whose seeds feed a frame's colour prior.
+const PRIOR_FRAMES: usize = 2;
+
 /// Probability per track from windows of `frames` x at most `tracks` (deterministic split).
 #[cfg(not(target_family = "wasm"))]
 pub fn classify_windows(clf: &MotionClassifier, input: &ClassifierInput, frames: usize, tracks: usize, stride: usize) -> Result<(Vec<f32>, Vec<usize>)> {
@@ -284,27 +287,35 @@ pub async fn masks_from_scores_async(
     let seeds: Vec<Vec<Seed>> = (0..clip.len())
         .map(|t| if objects.count == 0 { Vec::new() } else { frame_seeds(&tracks, &probs, &classified, &objects, opts.objects.extend_threshold, t) })
         .collect();
+    // The colour model of frame t learns from the seeds of frames t-2..=t+2: one frame's
+    // object seeds are few.
+    let colour_prior = |t: usize| -> Option<Vec<f32>> {
+        if densify.colour_prior_weight <= 0.0 {
+            return None;
+        }
+        let window: Vec<(&[u8], &[Seed])> = (t.saturating_sub(PRIOR_FRAMES)..(t + PRIOR_FRAMES + 1).min(clip.len())).map(|u| (clip.frames[u].as_slice(), seeds[u].as_slice())).collect();
+        crate::masks::colour_model::object_probability(&clip.frames[t], &window, w, h)
+    };
     let maps = if objects.count == 0 {
         vec![vec![0u8; w * h]; clip.len()]
     } else if dev.is_gpu() {
         let gpu = Gpu::new(&dev.device)?;
         let mut maps = Vec::with_capacity(clip.len());
-        // Frames per dispatch: three w x h buffers each, well inside the binding limit.
-        let batch = ((32 << 20) / (w * h * 4)).clamp(1, 16);
+        // Frames per dispatch: the prior's costs (two floats per pixel, the largest of the
+        // buffers) stay well inside the binding limit.
+        let batch = ((32 << 20) / (w * h * 4 * 2)).clamp(1, 16);
         for start in (0..clip.len()).step_by(batch) {
             progress("masks", start, clip.len());
             let end = (start + batch).min(clip.len());
             let frames: Vec<&[u8]> = clip.frames[start..end].iter().map(|f| f.as_slice()).collect();
-            maps.extend(crate::masks::gpu::queue(&gpu, &frames, &seeds[start..end], w, h, &densify)?.finish_async(&gpu).await?);
+            let priors: Vec<Option<Vec<f32>>> = (start..end).map(colour_prior).collect();
+            maps.extend(crate::masks::gpu::queue(&gpu, &frames, &seeds[start..end], &priors, w, h, &densify)?.finish_async(&gpu).await?);
         }
         maps
     } else {
-        (0..clip.len())
-            .map(|t| {
-                progress("masks", t, clip.len());
-                geodesic_labels(&clip.frames[t], w, h, &seeds[t], &densify)
-            })
-            .collect()
+        // Frames are independent: one per thread.
+        progress("masks", 0, clip.len());
+        crate::tracks::chain::par_map(clip.len(), |t| geodesic_labels(&clip.frames[t], w, h, &seeds[t], colour_prior(t).as_deref(), &densify))
     };
     progress("masks", clip.len(), clip.len());
     let labels: Vec<LabelMap> = maps.into_iter().map(|labels| LabelMap { width: clip.width, height: clip.height, labels }).collect();

@@ -86,6 +86,9 @@ enum Cmd {
         /// Densifier: cost per level of colour change crossed (default 0.5).
         #[arg(long)]
         colour_weight: Option<f32>,
+        /// Densifier: weight of the colour prior (default 5; 0 = none).
+        #[arg(long)]
+        colour_prior: Option<f32>,
         /// Frames between classifier windows (default 24: windows tile the clip).
         #[arg(long)]
         window_stride: Option<usize>,
@@ -411,9 +414,12 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
                 overlay.display()
             );
         }
-        Cmd::EvalLite { data, sequences, weights, max_frames, device, out, heuristic, classifier_only, oracle, baseline, object_strides, colour_weight, window_stride, extend_threshold } => {
+        Cmd::EvalLite { data, sequences, weights, max_frames, device, out, heuristic, classifier_only, oracle, baseline, object_strides, colour_weight, colour_prior, window_stride, extend_threshold } => {
             let dev = flow_device(&device)?;
             let mut opts = segmo::pipeline::LiteOptions::default();
+            if let Some(c) = colour_prior {
+                opts.densify.colour_prior_weight = c;
+            }
             if let Some(c) = colour_weight {
                 opts.densify.colour_weight = c;
             }

@@ -27,13 +27,20 @@ pub struct DensifyOptions {
     /// are background. Textureless regions (road, sky) get no track of their own, and
     /// without a cap an object's label would flood them.
     pub max_object_distance: f32,
+    /// Weight of the colour prior ([`super::colour_model`]): entering a pixel whose colour
+    /// is typical of the other class costs up to this many px of travel per px (per unit of
+    /// -ln(2 P)); 0 = no prior.
+    pub colour_prior_weight: f32,
 }
 
 impl Default for DensifyOptions {
     fn default() -> Self {
-        Self { colour_weight: 0.5, iterations: 2, max_object_distance: f32::INFINITY }
+        Self { colour_weight: 0.5, iterations: 2, max_object_distance: f32::INFINITY, colour_prior_weight: COLOUR_PRIOR_WEIGHT }
     }
 }
+
+/// Default [`DensifyOptions::colour_prior_weight`].
+pub const COLOUR_PRIOR_WEIGHT: f32 = 5.0;
 
 /// Stand-in for "no seed reached this pixel yet" (finite: WGSL has no infinity literal).
 pub const UNREACHED: f32 = 3.0e38;
@@ -84,7 +91,11 @@ pub fn step_cost(a: u32, b: u32, len: f32, lambda: f32) -> f32 {
 }
 
 /// One sweep over a `w x h` frame (the CPU reference of `shaders/densify_sweep.wgsl`).
-pub fn sweep(rgb: &[u32], w: usize, h: usize, lambda: f32, dir: Sweep, dist: &mut [f32], label: &mut [u8]) {
+/// A step into pixel i carrying an object label costs `unary[2 i]` more per px of length, one
+/// carrying the background label `unary[2 i + 1]` ([`super::colour_model::unary_costs`]; empty
+/// = none).
+#[allow(clippy::too_many_arguments)]
+pub fn sweep(rgb: &[u32], unary: &[f32], w: usize, h: usize, lambda: f32, dir: Sweep, dist: &mut [f32], label: &mut [u8]) {
     let vertical = matches!(dir, Sweep::Down | Sweep::Up);
     let (lines, across) = if vertical { (h, w) } else { (w, h) };
     let back = matches!(dir, Sweep::Up | Sweep::Left);
@@ -103,7 +114,10 @@ pub fn sweep(rgb: &[u32], w: usize, h: usize, lambda: f32, dir: Sweep, dist: &mu
                 if dist[j] >= UNREACHED {
                     continue;
                 }
-                let d = dist[j] + step_cost(rgb[i], rgb[j], len, lambda);
+                let mut d = dist[j] + step_cost(rgb[i], rgb[j], len, lambda);
+                if !unary.is_empty() {
+                    d += unary[2 * i + (label[j] == 0) as usize] * len;
+                }
                 if d < dist[i] {
                     dist[i] = d;
                     label[i] = label[j];
@@ -122,16 +136,22 @@ pub fn apply_cap(dist: &[f32], label: &mut [u8], cap: f32) {
     }
 }
 
-/// Label per pixel (`w x h`) of an RGBA8 frame. Without seeds, everything is background.
-pub fn geodesic_labels(rgba: &[u8], w: usize, h: usize, seeds: &[Seed], opts: &DensifyOptions) -> Vec<u8> {
+/// Label per pixel (`w x h`) of an RGBA8 frame; `p_object` is the colour prior
+/// ([`super::colour_model::object_probability`]), used when `opts.colour_prior_weight > 0`.
+/// Without seeds, everything is background.
+pub fn geodesic_labels(rgba: &[u8], w: usize, h: usize, seeds: &[Seed], p_object: Option<&[f32]>, opts: &DensifyOptions) -> Vec<u8> {
     let (mut dist, mut label) = seed_maps(w, h, seeds);
     if seeds.is_empty() {
         return label;
     }
     let rgb = pack_rgb(rgba);
+    let unary = match p_object {
+        Some(p) if opts.colour_prior_weight > 0.0 => super::colour_model::unary_costs(p, opts.colour_prior_weight),
+        _ => Vec::new(),
+    };
     for _ in 0..opts.iterations.max(1) {
         for dir in SWEEPS {
-            sweep(&rgb, w, h, opts.colour_weight / 3.0, dir, &mut dist, &mut label);
+            sweep(&rgb, &unary, w, h, opts.colour_weight / 3.0, dir, &mut dist, &mut label);
         }
     }
     apply_cap(&dist, &mut label, opts.max_object_distance);
@@ -141,56 +161,41 @@ pub fn geodesic_labels(rgba: &[u8], w: usize, h: usize, seeds: &[Seed], opts: &D
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::masks::colour_model::object_probability;
 
-    fn frame(w: usize, h: usize, f: impl Fn(usize, usize) -> [u8; 3]) -> Vec<u8> {
-        let mut v = vec![255u8; w * h * 4];
-        for y in 0..h {
-            for x in 0..w {
-                v[4 * (y * w + x)..4 * (y * w + x) + 3].copy_from_slice(&f(x, y));
-            }
+    /// A reddish object (left) with a thin leg (rows 9..=11) reaching into a bluish background
+    /// through a weak edge; seeds on the body and around the leg's tip, none on the leg.
+    fn scene() -> (Vec<u8>, Vec<Seed>, usize, usize) {
+        let (w, h) = (60, 21);
+        let object = |x: usize, y: usize| x < 20 || (x < 45 && (9..=11).contains(&y));
+        let rgba: Vec<u8> = (0..w * h)
+            .flat_map(|i| if object(i % w, i / w) { [150, 100, 100, 255] } else { [100, 100, 150, 255] })
+            .collect();
+        let mut seeds = vec![Seed { x: 5.0, y: 10.0, label: 1 }, Seed { x: 10.0, y: 3.0, label: 1 }, Seed { x: 10.0, y: 17.0, label: 1 }];
+        for x in [25.0, 35.0, 44.0, 55.0] {
+            seeds.push(Seed { x, y: 4.0, label: 0 });
+            seeds.push(Seed { x, y: 16.0, label: 0 });
         }
-        v
+        (rgba, seeds, w, h)
     }
 
     #[test]
-    fn the_boundary_follows_the_colour_edge_not_the_midpoint() {
-        // Dark disk of radius 12 at (20, 20) on a bright background; the object seed sits at the
-        // disk's centre, the background seed just 16 px to its right, 4 px outside the disk:
-        // without colour the split would be at x = 28, inside the disk.
-        let (w, h) = (48, 40);
-        let inside = |x: usize, y: usize| ((x as f32 - 20.0).powi(2) + (y as f32 - 20.0).powi(2)).sqrt() <= 12.0;
-        let img = frame(w, h, |x, y| if inside(x, y) { [40, 40, 60] } else { [200, 190, 180] });
-        let seeds = [Seed { x: 20.0, y: 20.0, label: 1 }, Seed { x: 36.0, y: 20.0, label: 0 }, Seed { x: 3.0, y: 3.0, label: 0 }];
-        let labels = geodesic_labels(&img, w, h, &seeds, &DensifyOptions::default());
-        let mut wrong = 0;
-        for y in 0..h {
-            for x in 0..w {
-                wrong += ((labels[y * w + x] == 1) != inside(x, y)) as usize;
-            }
-        }
-        assert_eq!(wrong, 0, "pixels on the wrong side of the edge");
-        // Colour off: the plain nearest seed wins, cutting into the disk.
-        let plain = geodesic_labels(&img, w, h, &seeds, &DensifyOptions { colour_weight: 0.0, ..Default::default() });
-        assert_eq!(plain[20 * w + 30], 0);
-    }
-
-    #[test]
-    fn object_labels_stop_at_the_distance_cap() {
-        let img = frame(40, 5, |_, _| [90, 90, 90]);
-        let seeds = [Seed { x: 0.0, y: 2.0, label: 1 }];
-        let opts = DensifyOptions { max_object_distance: 10.0, ..Default::default() };
-        let l = geodesic_labels(&img, 40, 5, &seeds, &opts);
-        assert_eq!(l[2 * 40 + 10], 1);
-        assert_eq!(l[2 * 40 + 11], 0);
-    }
-
-    #[test]
-    fn no_seeds_or_seeds_off_the_frame_give_background() {
-        let img = frame(9, 7, |x, _| [x as u8 * 20, 0, 0]);
-        assert!(geodesic_labels(&img, 9, 7, &[], &DensifyOptions::default()).iter().all(|&l| l == 0));
-        let off = [Seed { x: -5.0, y: 2.0, label: 3 }, Seed { x: 4.0, y: 70.0, label: 3 }];
-        assert!(geodesic_labels(&img, 9, 7, &off, &DensifyOptions::default()).iter().all(|&l| l == 0));
-        let one = [Seed { x: 4.0, y: 3.0, label: 2 }];
-        assert!(geodesic_labels(&img, 9, 7, &one, &DensifyOptions::default()).iter().all(|&l| l == 2));
+    fn labels_stop_at_edges_and_the_colour_prior_keeps_a_seedless_part_with_its_object() {
+        let (rgba, seeds, w, h) = scene();
+        let plain = DensifyOptions { colour_prior_weight: 0.0, ..DensifyOptions::default() };
+        let without = geodesic_labels(&rgba, w, h, &seeds, None, &plain);
+        // The body is the object's, the open background is not.
+        assert!((0..h).all(|y| without[y * w + 8] == 1));
+        assert!((0..h).filter(|y| !(9..=11).contains(y)).all(|y| without[y * w + 30] == 0));
+        // Without the prior the leg's far end goes to the nearer background seeds (a 100-level
+        // edge costs ~17 px, the object's seed is ~40 px away along the leg).
+        assert_eq!(without[10 * w + 42], 0);
+        let p = object_probability(&rgba, &[(&rgba, &seeds)], w, h).unwrap();
+        let with = geodesic_labels(&rgba, w, h, &seeds, Some(&p), &DensifyOptions::default());
+        assert!((20..45).all(|x| with[10 * w + x] == 1), "the whole leg is the object's: {:?}", &with[10 * w + 20..10 * w + 45]);
+        assert!((0..h).filter(|y| !(9..=11).contains(y)).all(|y| with[y * w + 30] == 0));
+        // A weight of 0 ignores the prior.
+        assert_eq!(geodesic_labels(&rgba, w, h, &seeds, Some(&p), &plain), without);
+        assert_eq!(geodesic_labels(&rgba, w, h, &[], Some(&p), &DensifyOptions::default()), vec![0; w * h]);
     }
 }

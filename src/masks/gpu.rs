@@ -16,10 +16,16 @@ pub struct Batch {
     cap: f32,
 }
 
-/// Queues the sweeps for `frames` (RGBA8, `w x h` each) with their seeds.
-pub fn queue(gpu: &Gpu, frames: &[&[u8]], seeds: &[Vec<Seed>], w: usize, h: usize, opts: &DensifyOptions) -> Result<Batch> {
-    if frames.len() != seeds.len() {
-        return Err(SegmoError::BadInput(format!("densify: {} frames but {} seed lists", frames.len(), seeds.len())));
+/// Queues the sweeps for `frames` (RGBA8, `w x h` each) with their seeds and colour priors
+/// (`p_object`: one per frame or empty; see [`super::densify::geodesic_labels`]).
+pub fn queue(gpu: &Gpu, frames: &[&[u8]], seeds: &[Vec<Seed>], p_object: &[Option<Vec<f32>>], w: usize, h: usize, opts: &DensifyOptions) -> Result<Batch> {
+    if frames.len() != seeds.len() || !(p_object.is_empty() || p_object.len() == frames.len()) {
+        return Err(SegmoError::BadInput(format!(
+            "densify: {} frames but {} seed lists and {} colour priors",
+            frames.len(),
+            seeds.len(),
+            p_object.len()
+        )));
     }
     let pixels = w * h;
     let mut rgb = Vec::with_capacity(frames.len() * pixels);
@@ -34,14 +40,29 @@ pub fn queue(gpu: &Gpu, frames: &[&[u8]], seeds: &[Vec<Seed>], w: usize, h: usiz
         dist.extend(d);
         label.extend(l.into_iter().map(|v| v as f32));
     }
+    // Frames without a prior get zero costs, so one kernel serves the whole batch.
+    let use_unary = opts.colour_prior_weight > 0.0 && p_object.iter().any(|p| p.is_some());
+    let mut unary = Vec::with_capacity(if use_unary { 2 * frames.len() * pixels } else { 1 });
+    if use_unary {
+        for p in p_object {
+            match p {
+                Some(p) if p.len() == pixels => unary.extend(super::colour_model::unary_costs(p, opts.colour_prior_weight)),
+                Some(p) => return Err(SegmoError::BadInput(format!("densify: colour prior of {} pixels, expected {w}x{h}", p.len()))),
+                None => unary.extend(std::iter::repeat_n(0.0, 2 * pixels)),
+            }
+        }
+    } else {
+        unary.push(0.0);
+    }
+    let unary = gpu.upload("densify colour prior", &unary)?;
     let rgb = gpu.upload("densify colours", &rgb)?;
     let dist = gpu.upload("densify distances", &dist)?;
     let label = gpu.upload("densify labels", &label)?;
     let lambda = opts.colour_weight / 3.0;
     for _ in 0..opts.iterations.max(1) {
         for dir in SWEEPS {
-            let params = gpu.params(&[w as u32, h as u32, dir as u32, lambda.to_bits()]);
-            gpu.run_groups("densify_sweep", KERNEL, [1, 1, frames.len() as u32], vec![rgb.clone(), dist.clone(), label.clone(), params])?;
+            let params = gpu.params(&[w as u32, h as u32, dir as u32, lambda.to_bits(), use_unary as u32]);
+            gpu.run_groups("densify_sweep", KERNEL, [1, 1, frames.len() as u32], vec![rgb.clone(), dist.clone(), label.clone(), unary.clone(), params])?;
         }
     }
     Ok(Batch { frames: frames.len(), pixels, dist, label, cap: opts.max_object_distance })
@@ -87,7 +108,7 @@ pub async fn check_against_cpu(gpu: &Gpu) -> Result<f64> {
         s
     };
     let (w, h) = (83, 61);
-    let opts = DensifyOptions { max_object_distance: 25.0, ..Default::default() };
+    let opts = DensifyOptions { max_object_distance: 25.0, colour_prior_weight: 3.0, ..Default::default() };
     let mut frames = Vec::new();
     let mut seeds = Vec::new();
     for f in 0..3 {
@@ -114,13 +135,31 @@ pub async fn check_against_cpu(gpu: &Gpu) -> Result<f64> {
         seeds.push(list);
     }
     let refs: Vec<&[u8]> = frames.iter().map(|f| f.as_slice()).collect();
-    let got = queue(gpu, &refs, &seeds, w, h, &opts)?.finish_async(gpu).await?;
-    let mut differ = 0usize;
-    for (f, g) in frames.iter().zip(seeds.iter()).zip(&got) {
-        let want = super::densify::geodesic_labels(f.0, w, h, f.1, &opts);
-        differ += want.iter().zip(g).filter(|(a, b)| a != b).count();
+    // A colour prior on the first two frames (the last has none: zero costs in the batch).
+    let priors: Vec<Option<Vec<f32>>> = (0..3)
+        .map(|f| if f < 2 { super::colour_model::object_probability(&frames[f], &[(&frames[f], &seeds[f])], w, h) } else { None })
+        .collect();
+    // The scene must make the prior matter, or the comparison would not cover it.
+    let changed: usize = (0..2)
+        .map(|f| {
+            let a = super::densify::geodesic_labels(&frames[f], w, h, &seeds[f], priors[f].as_deref(), &opts);
+            let b = super::densify::geodesic_labels(&frames[f], w, h, &seeds[f], None, &opts);
+            a.iter().zip(&b).filter(|(x, y)| x != y).count()
+        })
+        .sum();
+    if changed < 20 {
+        return Err(SegmoError::BadInput(format!("densify check: the colour prior changed only {changed} pixels")));
     }
-    Ok(differ as f64 / (3 * w * h) as f64)
+    let mut differ = 0usize;
+    for (opts, priors) in [(opts.clone(), &priors[..]), (opts.clone(), &[][..]), (DensifyOptions { colour_prior_weight: 0.0, ..opts }, &priors[..])] {
+        let got = queue(gpu, &refs, &seeds, priors, w, h, &opts)?.finish_async(gpu).await?;
+        for (f, g) in got.iter().enumerate() {
+            let prior = priors.get(f).and_then(|p| p.as_deref());
+            let want = super::densify::geodesic_labels(&frames[f], w, h, &seeds[f], prior, &opts);
+            differ += want.iter().zip(g).filter(|(a, b)| a != b).count();
+        }
+    }
+    Ok(differ as f64 / (9 * w * h) as f64)
 }
 
 #[cfg(all(test, not(target_family = "wasm")))]

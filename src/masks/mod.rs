@@ -1,5 +1,6 @@
 //! Dense masks from labelled tracks (the lite tier's densifier; the full tier prompts SAM2).
 
+pub mod colour_model;
 pub mod densify;
 pub mod gpu;
 

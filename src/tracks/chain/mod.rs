@@ -49,6 +49,7 @@ mod follow;
 pub mod gpu;
 mod options;
 mod par;
+pub(crate) use par::map as par_map;
 mod refine;
 mod reliability;
 mod sample;
