@@ -163,6 +163,58 @@ mod tests {
     use super::*;
     use crate::masks::colour_model::object_probability;
 
+    fn frame(w: usize, h: usize, f: impl Fn(usize, usize) -> [u8; 3]) -> Vec<u8> {
+        let mut v = vec![255u8; w * h * 4];
+        for y in 0..h {
+            for x in 0..w {
+                v[4 * (y * w + x)..4 * (y * w + x) + 3].copy_from_slice(&f(x, y));
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn the_boundary_follows_the_colour_edge_not_the_midpoint() {
+        // Dark disk of radius 12 at (20, 20) on a bright background; the object seed sits at the
+        // disk's centre, the background seed just 16 px to its right, 4 px outside the disk:
+        // without colour the split would be at x = 28, inside the disk.
+        let (w, h) = (48, 40);
+        let inside = |x: usize, y: usize| ((x as f32 - 20.0).powi(2) + (y as f32 - 20.0).powi(2)).sqrt() <= 12.0;
+        let img = frame(w, h, |x, y| if inside(x, y) { [40, 40, 60] } else { [200, 190, 180] });
+        let seeds = [Seed { x: 20.0, y: 20.0, label: 1 }, Seed { x: 36.0, y: 20.0, label: 0 }, Seed { x: 3.0, y: 3.0, label: 0 }];
+        let labels = geodesic_labels(&img, w, h, &seeds, None, &DensifyOptions::default());
+        let mut wrong = 0;
+        for y in 0..h {
+            for x in 0..w {
+                wrong += ((labels[y * w + x] == 1) != inside(x, y)) as usize;
+            }
+        }
+        assert_eq!(wrong, 0, "pixels on the wrong side of the edge");
+        // Colour off: the plain nearest seed wins, cutting into the disk.
+        let plain = geodesic_labels(&img, w, h, &seeds, None, &DensifyOptions { colour_weight: 0.0, ..Default::default() });
+        assert_eq!(plain[20 * w + 30], 0);
+    }
+
+    #[test]
+    fn object_labels_stop_at_the_distance_cap() {
+        let img = frame(40, 5, |_, _| [90, 90, 90]);
+        let seeds = [Seed { x: 0.0, y: 2.0, label: 1 }];
+        let opts = DensifyOptions { max_object_distance: 10.0, ..Default::default() };
+        let l = geodesic_labels(&img, 40, 5, &seeds, None, &opts);
+        assert_eq!(l[2 * 40 + 10], 1);
+        assert_eq!(l[2 * 40 + 11], 0);
+    }
+
+    #[test]
+    fn no_seeds_or_seeds_off_the_frame_give_background() {
+        let img = frame(9, 7, |x, _| [x as u8 * 20, 0, 0]);
+        assert!(geodesic_labels(&img, 9, 7, &[], None, &DensifyOptions::default()).iter().all(|&l| l == 0));
+        let off = [Seed { x: -5.0, y: 2.0, label: 3 }, Seed { x: 4.0, y: 70.0, label: 3 }];
+        assert!(geodesic_labels(&img, 9, 7, &off, None, &DensifyOptions::default()).iter().all(|&l| l == 0));
+        let one = [Seed { x: 4.0, y: 3.0, label: 2 }];
+        assert!(geodesic_labels(&img, 9, 7, &one, None, &DensifyOptions::default()).iter().all(|&l| l == 2));
+    }
+
     /// A reddish object (left) with a thin leg (rows 9..=11) reaching into a bluish background
     /// through a weak edge; seeds on the body and around the leg's tip, none on the leg.
     fn scene() -> (Vec<u8>, Vec<Seed>, usize, usize) {

@@ -20,9 +20,10 @@ mkdirSync(out, { recursive: true });
 const segmoBin = process.env.SEGMO_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/segmo-target'), 'debug/segmo');
 const only = process.argv.slice(2);
 
-// Mean J of the moving objects over frames: measured 0.576 on this WebM on SwiftShader WebGPU
-// and on the wasm CPU backend alike, 0.718 for its first 8 frames (0.528 / 0.490 before the
-// motion-only heuristic learned to explain parallax, session 15; see models/lite-classifier.md).
+// Mean J of the moving objects over frames: measured 0.626 on this WebM on SwiftShader WebGPU
+// and on the wasm CPU backend alike, 0.769 for its first 8 frames (0.576 / 0.718 before the
+// densifier's colour prior, session 16; 0.528 / 0.490 before the motion-only heuristic learned
+// to explain parallax, session 15; see models/lite-classifier.md).
 // 0.4 catches broken plumbing (no masks, frames shifted, duplicated or scrambled, wrong sizes)
 // with room for codec noise; what the model is worth is tested natively (tests/lite_weights.rs).
 const J_MIN = 0.4;
