@@ -5,13 +5,14 @@
 //! seeds) takes whatever reaches it first; the prior makes a label pay for entering pixels whose
 //! colour is typical of the other class.
 //!
-//! Histograms of 8 levels per channel (512 bins), each class normalised by its own count
+//! Histograms of 16 levels per channel (4096 bins; 8 levels scored J&F 0.574 / 0.412 against
+//! 0.579 / 0.419 on the training folds of the model card), each class normalised by its own count
 //! (objects hold far fewer seeds than the background), with add-half smoothing so colours
-//! neither class showed stay neutral.
+//! neither class showed stay about neutral.
 
 use super::densify::Seed;
 
-const BITS: u32 = 3;
+const BITS: u32 = 4;
 const BINS: usize = 1 << (3 * BITS);
 /// Added to every bin of both histograms.
 const SMOOTHING: f32 = 0.5;
