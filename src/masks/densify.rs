@@ -137,8 +137,8 @@ pub fn apply_cap(dist: &[f32], label: &mut [u8], cap: f32) {
 }
 
 /// Label per pixel (`w x h`) of an RGBA8 frame; `p_object` is the colour prior
-/// ([`super::colour_model::object_probability`]), used when `opts.colour_prior_weight > 0`.
-/// Without seeds, everything is background.
+/// ([`super::colour_model::object_probability`], `w x h`; panics otherwise), used when
+/// `opts.colour_prior_weight > 0`. Without seeds, everything is background.
 pub fn geodesic_labels(rgba: &[u8], w: usize, h: usize, seeds: &[Seed], p_object: Option<&[f32]>, opts: &DensifyOptions) -> Vec<u8> {
     let (mut dist, mut label) = seed_maps(w, h, seeds);
     if seeds.is_empty() {
@@ -146,7 +146,10 @@ pub fn geodesic_labels(rgba: &[u8], w: usize, h: usize, seeds: &[Seed], p_object
     }
     let rgb = pack_rgb(rgba);
     let unary = match p_object {
-        Some(p) if opts.colour_prior_weight > 0.0 => super::colour_model::unary_costs(p, opts.colour_prior_weight),
+        Some(p) if opts.colour_prior_weight > 0.0 => {
+            assert_eq!(p.len(), w * h, "densify: colour prior of {} pixels for a {w}x{h} frame", p.len());
+            super::colour_model::unary_costs(p, opts.colour_prior_weight)
+        }
         _ => Vec::new(),
     };
     for _ in 0..opts.iterations.max(1) {
@@ -249,5 +252,12 @@ mod tests {
         // A weight of 0 ignores the prior.
         assert_eq!(geodesic_labels(&rgba, w, h, &seeds, Some(&p), &plain), without);
         assert_eq!(geodesic_labels(&rgba, w, h, &[], Some(&p), &DensifyOptions::default()), vec![0; w * h]);
+    }
+
+    #[test]
+    #[should_panic(expected = "colour prior of 10 pixels")]
+    fn a_colour_prior_of_the_wrong_size_is_refused() {
+        let (rgba, seeds, w, h) = scene();
+        geodesic_labels(&rgba, w, h, &seeds, Some(&[0.5; 10]), &DensifyOptions::default());
     }
 }
