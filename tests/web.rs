@@ -117,3 +117,13 @@ async fn dis_flow_kernels_match_the_cpu_path_on_webgpu() {
     let failed: Vec<String> = results.iter().filter(|c| !c.passed()).map(|c| c.to_string()).collect();
     assert!(failed.is_empty(), "failed: {failed:#?}");
 }
+
+#[wasm_bindgen_test]
+fn linear_kernel_matches_f64_product_in_wasm_simd() {
+    // The wasm SIMD register block behind the CPU backend's linear layers (built with
+    // simd128, .cargo/config.toml); DINOv2 and the classifier parity tests run through it too.
+    assert!(segmo::cpu::gemm::supported(), "this wasm build has no SIMD kernel");
+    segmo::cpu::gemm::check::products().unwrap();
+    segmo::cpu::gemm::check::empty_sizes().unwrap();
+    segmo::cpu::gemm::check::epilogues().unwrap();
+}

@@ -49,8 +49,8 @@ pub fn attention_f64(
     out
 }
 
-/// `n` pseudo-random values in [-2, 2) from `seed`: inputs for the host kernels' tests.
-#[cfg(test)]
+/// `n` pseudo-random values in [-2, 2) from `seed`: inputs for the host kernels' tests
+/// (native and in the browser).
 pub(crate) fn random_values(n: usize, seed: u64) -> Vec<f32> {
     let mut s = seed;
     (0..n)

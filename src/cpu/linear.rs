@@ -1,8 +1,8 @@
 //! Linear layers in CPU inference through our matrix kernel ([`super::gemm`]), reading the
 //! backend's buffers in place: the weight as [`super::prepack`] laid it out (`[in, out]`
 //! row-major under its `[out, in]` view), the activations as they are. Anything else (a GPU,
-//! autodiff, f16, a weight not prepacked, a CPU without AVX-512) gives the input back for
-//! burn's ops.
+//! autodiff, f16, a weight not prepacked, a native CPU without AVX-512, a wasm build without
+//! SIMD) gives the input back for burn's ops.
 
 use super::gemm::{self, Epilogue};
 use super::is_cpu_inference;

@@ -1,9 +1,9 @@
 //! Inference on burn's CPU backend (flex), where a few layouts and kernels of our own beat the
 //! backend's generic paths: weights laid out once for the matrix multiply ([`prepack`]), our
-//! AVX-512 linear layers on them ([`linear`], [`gemm`]), a vectorised GELU ([`gelu`]), a
-//! register-blocked attention kernel ([`attention`]) and one for narrow heads
-//! ([`attention_narrow`]). Elsewhere (GPU, autodiff) the same calls
-//! fall through to burn's ops unchanged.
+//! linear layers on them ([`linear`], [`gemm`]: AVX-512 natively, SIMD in wasm), a vectorised
+//! GELU ([`gelu`]), a register-blocked attention kernel ([`attention`]) and one for narrow
+//! heads ([`attention_narrow`]). Elsewhere (GPU, autodiff) the same calls fall through to
+//! burn's ops unchanged.
 
 pub mod attention;
 pub mod attention_narrow;
