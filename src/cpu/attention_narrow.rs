@@ -134,7 +134,8 @@ fn head_of<const D: usize>(q: &[f32], k: &[f32], v: &[f32], mask: Option<&[f32]>
                 }
             }
             for l in 0..L {
-                mx[l] = mx[l].max(acc[l]);
+                // A compare, not f32::max: that is a libm call per lane in wasm (see vexp).
+                mx[l] = if acc[l] > mx[l] { acc[l] } else { mx[l] };
             }
             s[g] = acc;
         }

@@ -6,7 +6,9 @@
 pub fn exp2_nonpositive(x: f32) -> f32 {
     // 1.5 * 2^23: adding and subtracting it rounds to the nearest integer.
     const ROUND: f32 = 12_582_912.0;
-    let v = x.max(-126.0);
+    // Not `x.max(-126.0)`: wasm has no instruction for f32::max's NaN rule, so it is a libm
+    // call per element there and the loop stops vectorising. Same result (NaN gives -126).
+    let v = if x > -126.0 { x } else { -126.0 };
     let t = v + ROUND;
     let n = t - ROUND;
     let f = (v - n) * std::f32::consts::LN_2;
