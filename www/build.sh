@@ -18,7 +18,8 @@ CARGO_PROFILE_RELEASE_OPT_LEVEL=s CARGO_PROFILE_RELEASE_LTO=true CARGO_PROFILE_R
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=+simd128" \
   wasm-pack build --target web --release --no-opt --no-pack --out-dir pkg --out-name segmo_wasm . -- --locked --no-default-features \
   --config 'profile.release.package.segmo.opt-level=3'
-node www/strip-names.mjs pkg/segmo_wasm_bg.wasm
+# SEGMO_KEEP_NAMES=1 keeps function names for profiling (www/test/profile.mjs).
+[ "${SEGMO_KEEP_NAMES:-0}" = 1 ] || node www/strip-names.mjs pkg/segmo_wasm_bg.wasm
 cp www/src/*.js www/src/index.d.ts pkg/
 cp models/lite-classifier.safetensors models/lite-classifier.md pkg/
 cp www/PACKAGE.md pkg/README.md

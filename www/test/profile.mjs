@@ -1,3 +1,9 @@
+// Where the wasm CPU pipeline spends its time: the lite pipeline on a synthetic 854x480 clip
+// (a textured square moving over a panning textured background) in headless Chromium, on the
+// page's main thread under V8's sampling profiler; prints the stage times and the functions
+// with the most self time.
+//   SEGMO_KEEP_NAMES=1 bash www/build.sh   (function names kept in the module)
+//   node www/test/profile.mjs [frames, default 24]
 import { chromium } from 'playwright-core';
 import { serve } from '../serve.mjs';
 const srv = await serve(undefined, 0);
@@ -10,6 +16,7 @@ const cdp = await page.context().newCDPSession(page);
 await cdp.send('Profiler.enable');
 await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
 const T = Number(process.argv[2] ?? 24);
+console.error(`profiling the lite pipeline on ${T} synthetic frames (wasm CPU) ...`);
 await page.evaluate(async (T) => {
   const wasm = await import('/pkg/segmo_wasm.js');
   await wasm.default();
