@@ -141,7 +141,8 @@ export async function readFrames(video, { width, height, fps, available, maxFram
     if (signal?.aborted) throw abortError();
     // The middle of frame k's display interval selects frame k whatever the rounding.
     const t = Math.min((i * stride + 0.5) / fps, Math.max(0, video.duration - 1e-3));
-    if (Math.abs(video.currentTime - t) > 1e-6 || i === 0) {
+    const seek = Math.abs(video.currentTime - t) > 1e-6 || i === 0;
+    if (seek) {
       // The frame shown before the first seek (measuring the frame rate played the clip).
       if (canvas && i === 0 && video.readyState >= 2) {
         ctx.drawImage(video, 0, 0, width, height);
@@ -155,8 +156,9 @@ export async function readFrames(video, { width, height, fps, available, maxFram
     // changed the masks from run to run. A frame from after `t`, or no newer than the last
     // one delivered (its pixels, without VideoFrame), is read again once the element presents
     // its next frame, at most MAX_WAITS times: a video whose frames really repeat, or whose
-    // times are off, is then taken as it is.
-    for (let wait = 0; ; wait++) {
+    // times are off, is then taken as it is. Without a seek (the clip's end, reached again)
+    // the element's frame is the right one and repeats the last by design.
+    for (let wait = seek ? 0 : MAX_WAITS; ; wait++) {
       if (canvas) {
         ctx.drawImage(video, 0, 0, width, height);
         const rgba = ctx.getImageData(0, 0, width, height).data;
