@@ -136,3 +136,62 @@ fn half_precision_inputs_on_gpu() {
     eprintln!("f16 q/k/v on {}: max relative error {err:e}", dev.info);
     assert!(err < 1e-3, "max relative error {err}");
 }
+
+/// `qkv [B, N, 3 H dh]` split into heads by hand: what `self_attention_packed` must equal.
+fn split_then_attend(qkv: Tensor<3>, heads: usize) -> Tensor<3> {
+    let [b, n, three_d] = qkv.dims();
+    let dh = three_d / 3 / heads;
+    let qkv = qkv.reshape([b, n, 3, heads, dh]).permute([2, 0, 3, 1, 4]);
+    let part = |i: usize| qkv.clone().slice([i..i + 1]).reshape([b, heads, n, dh]);
+    attention(part(0), part(1), part(2), None, None).unwrap().swap_dims(1, 2).reshape([b, n, heads * dh])
+}
+
+fn packed_projection(dev: &ComputeDevice, [b, n, heads, dh]: [usize; 4], seed: u64) -> Tensor<3> {
+    let mut s = seed;
+    let values: Vec<f32> = (0..b * n * 3 * heads * dh)
+        .map(|_| {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((s >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 4.0
+        })
+        .collect();
+    Tensor::from_data(TensorData::new(values, [b, n, 3 * heads * dh]), &dev.device)
+}
+
+fn max_abs_diff(a: Tensor<3>, b: Tensor<3>) -> f32 {
+    let (a, b) = (a.into_data().try_into_vec::<f32>().unwrap(), b.into_data().try_into_vec::<f32>().unwrap());
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+#[test]
+fn packed_self_attention_equals_splitting_the_heads_on_cpu() {
+    let dev = ComputeDevice::cpu();
+    // ViT-B/14's heads at 224x224 (257 tokens), a batch of two, narrow heads, one token.
+    for (i, shape) in [[1, 257, 12, 64], [2, 37, 3, 16], [1, 19, 2, 4], [1, 1, 4, 64]].into_iter().enumerate() {
+        let qkv = packed_projection(&dev, shape, 40 + i as u64);
+        let got = segmo::attention::self_attention_packed(qkv.clone(), shape[2], None).unwrap();
+        assert_eq!(got.dims(), [shape[0], shape[1], shape[2] * shape[3]]);
+        let err = max_abs_diff(got, split_then_attend(qkv, shape[2]));
+        assert!(err < 1e-5, "{shape:?}: max abs difference {err}");
+    }
+}
+
+#[test]
+fn packed_self_attention_on_gpu_matches_the_cpu() {
+    let (gpu, cpu) = (gpu(), ComputeDevice::cpu());
+    let shape = [1, 257, 12, 64];
+    let on_gpu = segmo::attention::self_attention_packed(packed_projection(&gpu, shape, 5), 12, None).unwrap();
+    let on_cpu = segmo::attention::self_attention_packed(packed_projection(&cpu, shape, 5), 12, None).unwrap();
+    let on_gpu = Tensor::<3>::from_data(on_gpu.into_data(), &cpu.device);
+    let err = max_abs_diff(on_gpu, on_cpu);
+    assert!(err < TOL, "max abs difference {err}");
+}
+
+#[test]
+fn packed_self_attention_refuses_channels_that_are_not_q_k_v() {
+    let dev = ComputeDevice::cpu();
+    let qkv = Tensor::<3>::zeros([1, 5, 3 * 64 + 1], &dev.device);
+    let err = segmo::attention::self_attention_packed(qkv.clone(), 2, None).unwrap_err();
+    assert!(matches!(err, SegmoError::Shape(_)), "{err}");
+    assert!(segmo::attention::self_attention_packed(qkv, 0, None).is_err());
+}

@@ -81,6 +81,39 @@ fn attention_host(q: Tensor<4>, k: Tensor<4>, v: Tensor<4>, key_mask: Option<Ten
     Tensor::from_data(burn::tensor::TensorData::new(out, [b, h, lq, d]), &device)
 }
 
+/// Self-attention from a packed projection, `qkv [B, N, 3 * H * dh]` (q, k, v side by side,
+/// each with its heads side by side, as `nn.Linear(D, 3 D)` computes them in ViTs) ->
+/// `[B, N, H * dh]`, heads side by side (what the output projection takes); no key mask.
+/// On the CPU our host kernel reads q, k and v in place and writes the heads interleaved;
+/// elsewhere the heads are split out for [`attention`] and put back.
+pub fn self_attention_packed(qkv: Tensor<3>, heads: usize, scale: Option<f32>) -> Result<Tensor<3>> {
+    let [b, n, three_d] = qkv.dims();
+    if heads == 0 || three_d % (3 * heads) != 0 {
+        return Err(SegmoError::Shape(format!("attention: {three_d} projected channels are not q, k and v for {heads} heads")));
+    }
+    let d = three_d / 3;
+    let dh = d / heads;
+    let scale = scale.unwrap_or(1.0 / (dh as f32).sqrt());
+    let device = qkv.device();
+    if crate::cpu::is_cpu_inference(&device) && qkv.dtype() == DType::F32 && crate::cpu::attention::supported(dh) && n > 0 {
+        if let Ok(flex) = qkv.clone().try_into_primitive::<burn::backend::Flex>() {
+            use crate::cpu::attention::{attention_in, Layout, Operand, Shape};
+            let flex = if flex.is_contiguous() { flex } else { flex.to_contiguous() };
+            let all = &flex.storage::<f32>()[flex.layout().start_offset()..][..b * n * three_d];
+            let layout = Layout { batch: n * three_d, head: dh, row: three_d };
+            let part = |i: usize| Operand { values: &all[i * d..], layout };
+            let shape = Shape { bh: b * heads, heads, lq: n, lk: n, d: dh };
+            let out = attention_in(part(0), part(1), part(2), None, shape, scale, Layout::tokens_first(heads, n, dh));
+            return Ok(Tensor::from_data(burn::tensor::TensorData::new(out, [b, n, d]), &device));
+        }
+    }
+    // [B, N, 3, H, dh] -> [3, B, H, N, dh]
+    let qkv = qkv.reshape([b, n, 3, heads, dh]).permute([2, 0, 3, 1, 4]);
+    let part = |i: usize| qkv.clone().narrow(0, i, 1).reshape([b, heads, n, dh]);
+    let out = attention(part(0), part(1), part(2), None, Some(scale))?;
+    Ok(out.swap_dims(1, 2).reshape([b, n, d]))
+}
+
 /// Mask bytes the CPU backend's fused attention may expand a key mask to: it takes a
 /// `[B, 1, Lq, Lk]` mask, so a key mask over 5000 tracks in each of 50 frames would be 1.25 GB.
 const FUSED_MASK_LIMIT: usize = 1 << 24;

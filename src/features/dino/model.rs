@@ -5,7 +5,7 @@
 
 use super::config::{DinoConfig, Ffn};
 use super::pos_embed;
-use crate::attention::attention;
+use crate::attention::self_attention_packed;
 use crate::device::in_dtype;
 use crate::error::{Result, SegmoError};
 use crate::motion::layers::{LayerNorm, Linear};
@@ -50,14 +50,11 @@ impl Attention {
     /// heads side by side when asked).
     fn forward(&self, x: Tensor<3>, want_keys: bool) -> Result<(Tensor<3>, Option<Tensor<3>>)> {
         let [b, n, d] = x.dims();
-        let h = self.num_heads;
-        // [B, N, 3, H, dh] -> [3, B, H, N, dh], as the official reshape/permute.
-        let qkv = self.qkv.forward(x).reshape([b, n, 3, h, d / h]).permute([2, 0, 3, 1, 4]);
-        let part = |i: usize| qkv.clone().slice([i..i + 1]).reshape([b, h, n, d / h]);
-        let (q, k, v) = (part(0), part(1), part(2));
-        let keys = want_keys.then(|| k.clone().swap_dims(1, 2).reshape([b, n, d]));
-        let out = attention(q, k, v, None, None)?;
-        Ok((out.swap_dims(1, 2).reshape([b, n, d]), keys))
+        // [B, N, 3 * D]: q, k, v side by side, heads side by side in each (the official
+        // reshape to [B, N, 3, H, dh]).
+        let qkv = self.qkv.forward(x);
+        let keys = want_keys.then(|| qkv.clone().slice([0..b, 0..n, d..2 * d]));
+        Ok((self_attention_packed(qkv, self.num_heads, None)?, keys))
     }
 }
 
