@@ -1,7 +1,7 @@
 //! Inference on burn's CPU backend (flex), where a few layouts and kernels of our own beat the
 //! backend's generic paths: weights laid out once for the matrix multiply ([`prepack`]), our
 //! linear layers on them ([`linear`], [`gemm`]: AVX-512 natively, SIMD in wasm), a vectorised
-//! GELU ([`gelu`]), a register-blocked attention kernel ([`attention`]) and one for narrow
+//! GELU ([`gelu`]), a fused LayerNorm ([`layer_norm`]), a register-blocked attention kernel ([`attention`]) and one for narrow
 //! heads ([`attention_narrow`]). Elsewhere (GPU, autodiff) the same calls fall through to
 //! burn's ops unchanged.
 
@@ -10,6 +10,7 @@ pub mod attention_narrow;
 pub mod gemm;
 pub mod linear;
 pub mod gelu;
+pub mod layer_norm;
 pub mod prepack;
 pub mod vexp;
 

@@ -97,10 +97,11 @@ impl LayerNorm {
         }
     }
 
-    /// Over the last dimension, biased variance, as torch. burn's op: one fused pass on the
-    /// CPU backend, the same composed ops as before elsewhere (GPU, autodiff).
+    /// Over the last dimension, biased variance, as torch: our vectorised rows in CPU
+    /// inference ([`crate::cpu::layer_norm`]), burn's op elsewhere (GPU, autodiff).
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
-        burn::tensor::module::layer_norm(x, self.weight.val(), Some(self.bias.val()), self.eps)
+        crate::cpu::layer_norm::layer_norm(x, &self.weight.val(), &self.bias.val(), self.eps)
+            .unwrap_or_else(|x| burn::tensor::module::layer_norm(x, self.weight.val(), Some(self.bias.val()), self.eps))
     }
 }
 
