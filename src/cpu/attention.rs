@@ -141,11 +141,11 @@ pub fn attention_in(q: Operand, k: Operand, v: Operand, key_mask: Option<&[f32]>
         // key, and rows a projection apart (9 KB in ViT-B/14) meet a new page each time
         // (ViT-B/14, 8108 tokens: 1.16 s per block read in place, 0.96 s copied).
         let gathered: Vec<f32>;
-        let (vh, v_row) = if v.layout.row == d {
-            (vh, d)
+        let vh = if v.layout.row == d {
+            vh
         } else {
             gathered = (0..lk).flat_map(|j| vh[j * v.layout.row..][..d].iter().copied()).collect();
-            (gathered.as_slice(), d)
+            gathered.as_slice()
         };
         for_each_index(tasks_per_head, |t| {
             let first = t * GROUPS * ROWS;
@@ -155,7 +155,6 @@ pub fn attention_in(q: Operand, k: Operand, v: Operand, key_mask: Option<&[f32]>
                 q_row: q.layout.row,
                 rows,
                 v: vh,
-                v_row,
                 lk,
                 d,
                 // SAFETY (of the writes): tasks own disjoint rows of disjoint heads, and
@@ -176,14 +175,13 @@ pub fn attention_in(q: Operand, k: Operand, v: Operand, key_mask: Option<&[f32]>
     result
 }
 
-/// One task's rows of one head: `rows` queries `q_row` apart, the head's values `v_row`
-/// apart, outputs written `out_row` apart from `out`.
+/// One task's rows of one head: `rows` queries `q_row` apart, the head's values contiguous
+/// (`[lk, d]`), outputs written `out_row` apart from `out`.
 struct Rows<'a> {
     q: &'a [f32],
     q_row: usize,
     rows: usize,
     v: &'a [f32],
-    v_row: usize,
     lk: usize,
     d: usize,
     out: *mut f32,
@@ -287,7 +285,7 @@ mod avx512 {
     /// `t.out` may be written at `t.rows` rows of `t.d`, `t.out_row` apart.
     #[target_feature(enable = "avx512f")]
     pub(super) unsafe fn rows(t: Rows, k: &Packed, scale: f32) {
-        let Rows { q, q_row, rows, v, v_row, lk, d, out, out_row } = t;
+        let Rows { q, q_row, rows, v, lk, d, out, out_row } = t;
         let groups = rows.div_ceil(ROWS);
         // Queries pre-scaled into log2 units (exp(x) = 2^(x log2 e)), rows MAX_D apart;
         // missing rows are zeros.
@@ -314,7 +312,7 @@ mod avx512 {
                         acc_g[r * MAX_D..][..d].iter_mut().for_each(|a| *a *= alpha);
                     }
                 }
-                weighted_values(&s, v.as_ptr().add(j0 * v_row), v_row, valid, d, acc_g);
+                weighted_values(&s, &v[j0 * d..][..valid * d], valid, d, acc_g);
             }
         }
         for r in 0..rows {
@@ -404,13 +402,12 @@ mod avx512 {
         }
     }
 
-    /// `acc[r] += sum_j p[r, j] v[j]` over `valid` keys (values `v_row` apart from `vp`):
-    /// [`ROWS`] rows x 64 channels in registers where the head is a multiple of 64 wide, x 16
-    /// channels otherwise.
+    /// `acc[r] += sum_j p[r, j] v[j]` over `valid` keys: [`ROWS`] rows x 64 channels in
+    /// registers where the head is a multiple of 64 wide, x 16 channels otherwise.
     #[inline]
     #[target_feature(enable = "avx512f")]
-    unsafe fn weighted_values(p: &[f32; ROWS * CHUNK], vp: *const f32, v_row: usize, valid: usize, d: usize, acc: &mut [f32]) {
-        let (ap, pp) = (acc.as_mut_ptr(), p.as_ptr());
+    unsafe fn weighted_values(p: &[f32; ROWS * CHUNK], v: &[f32], valid: usize, d: usize, acc: &mut [f32]) {
+        let (vp, ap, pp) = (v.as_ptr(), acc.as_mut_ptr(), p.as_ptr());
         if d % 64 == 0 {
             for c0 in (0..d).step_by(64) {
                 let mut a = [[_mm512_setzero_ps(); 4]; ROWS];
@@ -420,7 +417,7 @@ mod avx512 {
                     }
                 }
                 for j in 0..valid {
-                    let row = vp.add(j * v_row + c0);
+                    let row = vp.add(j * d + c0);
                     let vv = [_mm512_loadu_ps(row), _mm512_loadu_ps(row.add(16)), _mm512_loadu_ps(row.add(32)), _mm512_loadu_ps(row.add(48))];
                     for r in 0..ROWS {
                         let pv = _mm512_set1_ps(*pp.add(r * CHUNK + j));
@@ -442,7 +439,7 @@ mod avx512 {
                     a[r] = _mm512_loadu_ps(ap.add(r * MAX_D + c0));
                 }
                 for j in 0..valid {
-                    let vv = _mm512_loadu_ps(vp.add(j * v_row + c0));
+                    let vv = _mm512_loadu_ps(vp.add(j * d + c0));
                     for r in 0..ROWS {
                         a[r] = _mm512_fmadd_ps(_mm512_set1_ps(*pp.add(r * CHUNK + j)), vv, a[r]);
                     }
