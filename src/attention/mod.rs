@@ -84,7 +84,8 @@ fn attention_host(q: Tensor<4>, k: Tensor<4>, v: Tensor<4>, key_mask: Option<Ten
 /// Self-attention from a packed projection, `qkv [B, N, 3 * H * dh]` (q, k, v side by side,
 /// each with its heads side by side, as `nn.Linear(D, 3 D)` computes them in ViTs) ->
 /// `[B, N, H * dh]`, heads side by side (what the output projection takes); no key mask.
-/// On the CPU our host kernel reads q, k and v in place and writes the heads interleaved;
+/// On the CPU our host kernel reads q and k in place (each head's values gathered) and
+/// writes the heads interleaved;
 /// elsewhere the heads are split out for [`attention`] and put back.
 pub fn self_attention_packed(qkv: Tensor<3>, heads: usize, scale: Option<f32>) -> Result<Tensor<3>> {
     let [b, n, three_d] = qkv.dims();
