@@ -39,6 +39,7 @@ pub async fn read_tensor_async<const D: usize>(t: burn::tensor::Tensor<D>) -> Re
 
 /// Adapters that rasterise on the CPU, by name: a browser may not flag SwiftShader as its
 /// fallback adapter.
+#[cfg(gpu)]
 fn is_software_name(name: &str) -> bool {
     let n = name.to_lowercase();
     ["swiftshader", "llvmpipe", "lavapipe", "softpipe", "warp"].iter().any(|s| n.contains(s))
@@ -138,10 +139,12 @@ pub struct ComputeDevice {
 }
 
 // burn's wgpu runtime can be initialised once per process; later requests reuse it.
+#[cfg(gpu)]
 static GPU: Mutex<Option<std::result::Result<ComputeDevice, String>>> = Mutex::new(None);
 // First GPU error since the last read: the message a failed read reports.
 static GPU_ERROR: Mutex<Option<String>> = Mutex::new(None);
 // The wgpu handles behind it, kept to report and to test device loss.
+#[cfg(gpu)]
 static SETUP: Mutex<Option<burn::tensor::wgpu::WgpuSetup>> = Mutex::new(None);
 
 impl ComputeDevice {
@@ -192,7 +195,11 @@ impl ComputeDevice {
         if pref == DevicePreference::Cpu {
             return Ok(Self::cpu());
         }
+        #[cfg(not(gpu))]
+        return Self::resolve(pref, Err("this build is the threaded CPU module, which has no WebGPU".into()));
+        #[cfg(gpu)]
         let cached = GPU.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        #[cfg(gpu)]
         let gpu = match cached {
             Some(r) => r,
             None => {
@@ -205,6 +212,7 @@ impl ComputeDevice {
                 r
             }
         };
+        #[cfg(gpu)]
         Self::resolve(pref, gpu)
     }
 
@@ -224,6 +232,7 @@ impl ComputeDevice {
     /// Only for tests of the lost-device path: every later GPU call in this process fails.
     #[doc(hidden)]
     pub fn simulate_device_loss(&self) {
+        #[cfg(gpu)]
         if let Some(setup) = SETUP.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
             setup.device.destroy();
         }
@@ -244,6 +253,7 @@ impl ComputeDevice {
         }
     }
 
+    #[cfg(gpu)]
     fn from_setup(device: Device, setup: &burn::tensor::wgpu::WgpuSetup) -> Self {
         let info = setup.adapter.get_info();
         let l = setup.device.limits();
@@ -285,7 +295,7 @@ impl ComputeDevice {
 
 // wgpu's "no adapter" message lists every native API it did not try, which reads as noise on a
 // web page; in a browser what matters is whether WebGPU exists at all or just gave no adapter.
-#[cfg(target_family = "wasm")]
+#[cfg(all(target_family = "wasm", gpu))]
 fn no_adapter_reason(wgpu_error: &str) -> String {
     log::warn!("no WebGPU adapter: {wgpu_error}");
     let global = js_sys::global();

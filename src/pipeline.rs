@@ -15,6 +15,7 @@ use crate::motion::track_input::{assemble_lite, lite_input};
 use crate::motion::MotionClassifier;
 use crate::objects::{group, ObjectOptions, Objects};
 use crate::tracks::chain::default_grid_stride;
+#[cfg(gpu)]
 use crate::tracks::dis::gpu::Gpu;
 use crate::tracks::pipeline::{track_clip_async, TrackerConfig};
 use crate::tracks::Tracks;
@@ -211,12 +212,9 @@ pub async fn score_tracks_async(
         Scorer::Classifier(clf) | Scorer::Blend(clf) => {
             progress("features", 0, 1);
             let s = Stopwatch::start();
-            let input = if dev.is_gpu() && clf.config.semantic_dim == crate::motion::appearance::APPEARANCE_DIM {
-                let gpu = Gpu::new(&dev.device)?;
-                let semantic = crate::motion::appearance_gpu::queue(&gpu, &tracks, &clip.frames)?.finish_async(&gpu).await?;
-                assemble_lite(&tracks, &clf.config, Some(semantic))?
-            } else {
-                lite_input(&tracks, &clip.frames, &clf.config)?
+            let input = match appearance_on_gpu(dev, &tracks, clip, &clf.config).await? {
+                Some(semantic) => assemble_lite(&tracks, &clf.config, Some(semantic))?,
+                None => lite_input(&tracks, &clip.frames, &clf.config)?,
             };
             times.features = s.ms();
             progress("classifier", 0, 1);
@@ -299,19 +297,7 @@ pub async fn masks_from_scores_async(
     let maps = if objects.count == 0 {
         vec![vec![0u8; w * h]; clip.len()]
     } else if dev.is_gpu() {
-        let gpu = Gpu::new(&dev.device)?;
-        let mut maps = Vec::with_capacity(clip.len());
-        // Frames per dispatch: the prior's costs (two floats per pixel, the largest of the
-        // buffers) stay well inside the binding limit.
-        let batch = ((32 << 20) / (w * h * 4 * 2)).clamp(1, 16);
-        for start in (0..clip.len()).step_by(batch) {
-            progress("masks", start, clip.len());
-            let end = (start + batch).min(clip.len());
-            let frames: Vec<&[u8]> = clip.frames[start..end].iter().map(|f| f.as_slice()).collect();
-            let priors: Vec<Option<Vec<f32>>> = (start..end).map(colour_prior).collect();
-            maps.extend(crate::masks::gpu::queue(&gpu, &frames, &seeds[start..end], &priors, w, h, &densify)?.finish_async(&gpu).await?);
-        }
-        maps
+        masks_on_gpu(dev, clip, &seeds, &colour_prior, &densify, progress).await?
     } else {
         // Frames are independent: one per thread.
         progress("masks", 0, clip.len());
@@ -321,4 +307,55 @@ pub async fn masks_from_scores_async(
     let labels: Vec<LabelMap> = maps.into_iter().map(|labels| LabelMap { width: clip.width, height: clip.height, labels }).collect();
     times.masks = s.ms();
     Ok(Segmentation { labels, tracks, probs, objects, times })
+}
+
+/// The lite appearance features as WGSL kernels on a GPU device (`None` elsewhere, and for a
+/// classifier that takes other features: the CPU path computes the same ones).
+async fn appearance_on_gpu(dev: &ComputeDevice, tracks: &Tracks, clip: &Clip, config: &crate::motion::ClassifierConfig) -> Result<Option<Vec<f32>>> {
+    #[cfg(gpu)]
+    if dev.is_gpu() && config.semantic_dim == crate::motion::appearance::APPEARANCE_DIM {
+        let gpu = Gpu::new(&dev.device)?;
+        return Ok(Some(crate::motion::appearance_gpu::queue(&gpu, tracks, &clip.frames)?.finish_async(&gpu).await?));
+    }
+    let _ = (dev, tracks, clip, config);
+    Ok(None)
+}
+
+/// Every frame's label map from the GPU densifier, a few frames per dispatch.
+#[cfg(gpu)]
+async fn masks_on_gpu(
+    dev: &ComputeDevice,
+    clip: &Clip,
+    seeds: &[Vec<Seed>],
+    colour_prior: &dyn Fn(usize) -> Option<Vec<f32>>,
+    densify: &DensifyOptions,
+    progress: &mut impl FnMut(&str, usize, usize),
+) -> Result<Vec<Vec<u8>>> {
+    let (w, h) = (clip.width as usize, clip.height as usize);
+    let gpu = Gpu::new(&dev.device)?;
+    let mut maps = Vec::with_capacity(clip.len());
+    // Frames per dispatch: the prior's costs (two floats per pixel, the largest of the
+    // buffers) stay well inside the binding limit.
+    let batch = ((32 << 20) / (w * h * 4 * 2)).clamp(1, 16);
+    for start in (0..clip.len()).step_by(batch) {
+        progress("masks", start, clip.len());
+        let end = (start + batch).min(clip.len());
+        let frames: Vec<&[u8]> = clip.frames[start..end].iter().map(|f| f.as_slice()).collect();
+        let priors: Vec<Option<Vec<f32>>> = (start..end).map(colour_prior).collect();
+        maps.extend(crate::masks::gpu::queue(&gpu, &frames, &seeds[start..end], &priors, w, h, densify)?.finish_async(&gpu).await?);
+    }
+    Ok(maps)
+}
+
+/// Unreachable in a build without the GPU side: no device there is a GPU.
+#[cfg(not(gpu))]
+async fn masks_on_gpu(
+    _: &ComputeDevice,
+    _: &Clip,
+    _: &[Vec<Seed>],
+    _: &dyn Fn(usize) -> Option<Vec<f32>>,
+    _: &DensifyOptions,
+    _: &mut impl FnMut(&str, usize, usize),
+) -> Result<Vec<Vec<u8>>> {
+    Err(SegmoError::Gpu("this build has no GPU side".into()))
 }

@@ -18,8 +18,31 @@ CARGO_PROFILE_RELEASE_OPT_LEVEL=s CARGO_PROFILE_RELEASE_LTO=true CARGO_PROFILE_R
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=+simd128" \
   wasm-pack build --target web --release --no-opt --no-pack --out-dir pkg --out-name segmo_wasm . -- --locked --no-default-features \
   --config 'profile.release.package.segmo.opt-level=3'
+
+# The threaded module (pkg/segmo_wasm_mt*): the CPU backend only, its rayon pool on Web Workers
+# sharing the module's memory (src/wasm/pool.rs, www/src/thread.js). Loaded instead of the one
+# above when the pipeline runs on the CPU and the page is cross-origin isolated (shared memory
+# needs it). wasm threads need std rebuilt with atomics: `-Z build-std` (the rust-src
+# component), which stable cargo accepts with RUSTC_BOOTSTRAP=1. wgpu's WebGPU handles are not
+# `Send` there, so this build has no GPU side (build.rs: cfg(gpu)). Linker flags: a shared,
+# imported memory of up to 4 GiB, and the thread-local storage symbols wasm-bindgen's thread
+# start-up needs. Its own target directory: the different flags would otherwise rebuild the
+# other module's dependencies each time.
+MT_FLAGS="-C target-feature=+atomics,+bulk-memory,+mutable-globals,+simd128 -C link-arg=--shared-memory \
+  -C link-arg=--import-memory -C link-arg=--max-memory=4294967296 -C link-arg=--export=__wasm_init_tls \
+  -C link-arg=--export=__tls_size -C link-arg=--export=__tls_align -C link-arg=--export=__tls_base"
+MT_TARGET="$CARGO_TARGET_DIR/wasm-threads"
+RUSTC_BOOTSTRAP=1 CARGO_PROFILE_RELEASE_OPT_LEVEL=s CARGO_PROFILE_RELEASE_LTO=true CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 \
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$MT_FLAGS" CARGO_TARGET_DIR="$MT_TARGET" \
+  cargo build --release --lib --target wasm32-unknown-unknown --locked --no-default-features \
+  -Z build-std=panic_abort,std --config 'profile.release.package.segmo.opt-level=3'
+wasm-bindgen --target web --out-dir pkg --out-name segmo_wasm_mt "$MT_TARGET/wasm32-unknown-unknown/release/segmo.wasm"
+
 # SEGMO_KEEP_NAMES=1 keeps function names for profiling (www/test/profile.mjs).
-[ "${SEGMO_KEEP_NAMES:-0}" = 1 ] || node www/strip-names.mjs pkg/segmo_wasm_bg.wasm
+if [ "${SEGMO_KEEP_NAMES:-0}" != 1 ]; then
+  node www/strip-names.mjs pkg/segmo_wasm_bg.wasm
+  node www/strip-names.mjs pkg/segmo_wasm_mt_bg.wasm
+fi
 cp www/src/*.js www/src/index.d.ts pkg/
 cp models/lite-classifier.safetensors models/lite-classifier.md pkg/
 cp www/PACKAGE.md pkg/README.md

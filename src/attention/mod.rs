@@ -12,8 +12,10 @@
 
 pub mod reference;
 
+#[cfg(gpu)]
 use crate::device::in_dtype;
 use crate::error::{Result, SegmoError};
+#[cfg(gpu)]
 use crate::gpu;
 use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{activation, DType, Tensor};
@@ -22,12 +24,16 @@ use burn::tensor::{activation, DType, Tensor};
 /// encoder, 16 channels over 4 heads).
 pub const HEAD_DIMS: [usize; 6] = [4, 8, 16, 32, 64, 128];
 /// Floats of one key (or value) tile: (16 KiB - 48 B of parameters) / 2 tiles / 4 bytes.
+#[cfg(gpu)]
 const KEY_TILE_FLOATS: usize = 2040;
 /// Scores of one key tile are held per invocation; more would spill registers.
+#[cfg(gpu)]
 const MAX_KEYS_PER_TILE: usize = 32;
 /// Keys per dispatch; longer key ranges are chained over dispatches (see the shader).
+#[cfg(gpu)]
 const KEYS_PER_DISPATCH: usize = 4096;
 /// Queries per workgroup in `attention.wgsl`.
+#[cfg(gpu)]
 const ROWS_PER_GROUP: usize = 64;
 
 /// `q [B,H,Lq,D]`, `k`/`v [B,H,Lk,D]`, `key_mask [B,Lk]` (1 = attend, 0 = ignore) -> `[B,H,Lq,D]`.
@@ -44,9 +50,11 @@ pub fn attention(
     if dims.lk == 0 {
         return Ok(Tensor::zeros([dims.b, dims.h, dims.lq, dims.d], &q.device()));
     }
+    #[cfg(gpu)]
     if gpu::is_gpu_tensor(&q) && HEAD_DIMS.contains(&dims.d) {
-        attention_wgsl(q, k, v, key_mask, scale, dims)
-    } else if host_kernel_applies(&q, dims) {
+        return attention_wgsl(q, k, v, key_mask, scale, dims);
+    }
+    if host_kernel_applies(&q, dims) {
         Ok(attention_host(q, k, v, key_mask, scale, dims))
     } else if fused_applies(&q, key_mask.as_ref(), dims) {
         Ok(attention_fused(q, k, v, key_mask, scale))
@@ -177,6 +185,7 @@ fn check_shapes(q: &Tensor<4>, k: &Tensor<4>, v: &Tensor<4>, mask: Option<&Tenso
     Ok(Dims { b, h, lq, lk, d })
 }
 
+#[cfg(gpu)]
 fn attention_wgsl(
     q: Tensor<4>,
     k: Tensor<4>,

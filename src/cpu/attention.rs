@@ -195,12 +195,12 @@ unsafe impl Sync for SharedOut {}
 
 /// `f(i)` for `i` in `0..n`, on the thread pool where there is one.
 fn for_each_index(n: usize, f: impl Fn(usize) + Sync + Send) {
-    #[cfg(all(feature = "rayon", not(target_family = "wasm")))]
+    #[cfg(threads)]
     {
         use rayon::prelude::*;
         (0..n).into_par_iter().for_each(f);
     }
-    #[cfg(not(all(feature = "rayon", not(target_family = "wasm"))))]
+    #[cfg(not(threads))]
     (0..n).for_each(f);
 }
 
@@ -235,12 +235,12 @@ pub(super) fn per_head(
 
 /// `f((i, chunk))` for each `len`-sized chunk of `out`, on the thread pool where there is one.
 fn for_each_chunk(out: &mut [f32], len: usize, f: impl Fn((usize, &mut [f32])) + Sync + Send) {
-    #[cfg(all(feature = "rayon", not(target_family = "wasm")))]
+    #[cfg(threads)]
     {
         use rayon::prelude::*;
         out.par_chunks_mut(len).enumerate().for_each(f);
     }
-    #[cfg(not(all(feature = "rayon", not(target_family = "wasm"))))]
+    #[cfg(not(threads))]
     out.chunks_mut(len).enumerate().for_each(f);
 }
 

@@ -28,12 +28,12 @@ pub fn gelu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
 /// [`gelu`] over a slice, threaded in chunks where threads exist.
 pub fn gelu_in_place(values: &mut [f32]) {
     const CHUNK: usize = 1 << 14;
-    #[cfg(all(feature = "rayon", not(target_family = "wasm")))]
+    #[cfg(threads)]
     {
         use rayon::prelude::*;
         values.par_chunks_mut(CHUNK).for_each(gelu_chunk);
     }
-    #[cfg(not(all(feature = "rayon", not(target_family = "wasm"))))]
+    #[cfg(not(threads))]
     values.chunks_mut(CHUNK).for_each(gelu_chunk);
 }
 

@@ -32,12 +32,12 @@ pub fn norm_rows(values: &mut [f32], w: &[f32], b: &[f32], eps: f32) {
     // About 64 KiB of rows per task.
     let rows_per_task = (16384 / d).max(1);
     let task = |chunk: &mut [f32]| chunk.chunks_exact_mut(d).for_each(|row| norm_row(row, w, b, eps));
-    #[cfg(all(feature = "rayon", not(target_family = "wasm")))]
+    #[cfg(threads)]
     {
         use rayon::prelude::*;
         values.par_chunks_mut(rows_per_task * d).for_each(task);
     }
-    #[cfg(not(all(feature = "rayon", not(target_family = "wasm"))))]
+    #[cfg(not(threads))]
     values.chunks_mut(rows_per_task * d).for_each(task);
 }
 

@@ -10,13 +10,19 @@
 
 use crate::device::GpuLimits;
 use crate::error::{Result, SegmoError};
+#[cfg(gpu)]
 use burn::backend::wgpu::{CubeTensor, KernelSource, SourceKernel, SourceTemplate};
-use burn::backend::Cube;
+#[cfg(gpu)]
+use burn::backend::{Cube, DispatchDevice};
+#[cfg(gpu)]
 use burn::cubecl::prelude::KernelId;
+#[cfg(gpu)]
 use burn::cubecl::server::{Handle, KernelArguments};
+#[cfg(gpu)]
 use burn::cubecl::{CubeCount, CubeDim};
-use burn::tensor::{DType, Shape, Tensor};
-use burn::backend::DispatchDevice;
+#[cfg(gpu)]
+use burn::tensor::{DType, Shape};
+use burn::tensor::Tensor;
 use std::sync::Mutex;
 
 static LIMITS: Mutex<GpuLimits> = Mutex::new(GpuLimits::WEBGPU_DEFAULT);
@@ -40,11 +46,19 @@ pub fn limits() -> GpuLimits {
 }
 
 /// True when a tensor lives on a cubecl (wgpu/WebGPU) device, where our WGSL can run.
+#[cfg(gpu)]
 pub fn is_gpu_tensor<const D: usize>(t: &Tensor<D>) -> bool {
     let device = t.device();
     matches!(device.as_dispatch(), DispatchDevice::Cube(_)) && !device.is_autodiff()
 }
 
+/// Never, in a build without the GPU side (the threaded browser module).
+#[cfg(not(gpu))]
+pub fn is_gpu_tensor<const D: usize>(_: &Tensor<D>) -> bool {
+    false
+}
+
+#[cfg(gpu)]
 /// One WGSL compute shader from `shaders/`, its `{{NAME}}` placeholders filled in.
 #[derive(Clone)]
 pub struct Wgsl {
@@ -53,6 +67,7 @@ pub struct Wgsl {
     text: String,
 }
 
+#[cfg(gpu)]
 impl Wgsl {
     pub fn new(name: &str, template: &str, constants: &[(&str, u32)]) -> Self {
         let mut text = template.to_string();
@@ -69,11 +84,13 @@ impl Wgsl {
     }
 }
 
+#[cfg(gpu)]
 struct WgslKernel {
     key: String,
     text: String,
 }
 
+#[cfg(gpu)]
 impl KernelSource for WgslKernel {
     fn source(&self) -> SourceTemplate {
         SourceTemplate::new(self.text.clone())
@@ -86,6 +103,7 @@ impl KernelSource for WgslKernel {
     }
 }
 
+#[cfg(gpu)]
 /// Takes the cubecl tensor out of a burn tensor, made contiguous (our kernels index
 /// row-major buffers).
 pub fn into_cube<const D: usize>(t: Tensor<D>) -> Result<CubeTensor> {
@@ -95,6 +113,7 @@ pub fn into_cube<const D: usize>(t: Tensor<D>) -> Result<CubeTensor> {
     Ok(burn::backend::wgpu::into_contiguous(prim))
 }
 
+#[cfg(gpu)]
 /// Wraps a freshly written buffer as a burn tensor on the same device.
 pub fn from_cube<const D: usize>(like: &CubeTensor, handle: Handle, shape: [usize; D]) -> Tensor<D> {
     let t = CubeTensor::new_contiguous(
@@ -107,11 +126,13 @@ pub fn from_cube<const D: usize>(like: &CubeTensor, handle: Handle, shape: [usiz
     Tensor::from_primitive::<Cube>(t)
 }
 
+#[cfg(gpu)]
 /// Allocates an uninitialised f32 buffer of `len` elements on `like`'s device.
 pub fn empty_f32(like: &CubeTensor, len: usize) -> Handle {
     like.client.empty(len.max(1) * 4)
 }
 
+#[cfg(gpu)]
 /// Uploads a small parameter block (read as a `var<storage, read>` struct by the shader).
 pub fn params_buffer(like: &CubeTensor, words: &[u32]) -> Handle {
     like.client.create_from_slice(bytemuck::cast_slice(words))
@@ -126,6 +147,7 @@ pub fn check_binding(what: &str, bytes: u64) -> Result<()> {
     Ok(())
 }
 
+#[cfg(gpu)]
 /// Queues `shader` on the client of `on`, binding `buffers` at @binding(0..n) in order.
 /// The shader's entry point must be `main`, its workgroup size is declared in the WGSL.
 pub fn launch(on: &CubeTensor, shader: Wgsl, workgroups: [u32; 3], buffers: Vec<Handle>) -> Result<()> {

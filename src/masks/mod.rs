@@ -2,6 +2,7 @@
 
 pub mod colour_model;
 pub mod densify;
+#[cfg(gpu)]
 pub mod gpu;
 
 pub use densify::{geodesic_labels, DensifyOptions, Seed};

@@ -7,6 +7,7 @@
 //! decoder); parameter paths equal the released `model_state_dict` keys.
 
 pub mod appearance;
+#[cfg(gpu)]
 pub mod appearance_gpu;
 pub mod classifier;
 pub mod config;

@@ -1,10 +1,12 @@
 //! A clip in, tracks out: grey frames, forward and backward DIS flow for every frame pair,
 //! then the trajectory builder; on a GPU device both as WGSL kernels, else on the CPU path.
 
+#[cfg(gpu)]
 use super::dis::gpu::GpuDis;
 use super::dis::{Dis, DisParams};
 use crate::device::ComputeDevice;
 use super::{build_tracks, Flow, Gray, TrackOptions, Tracks};
+#[cfg(gpu)]
 use super::chain::gpu::build::build_tracks_gpu_async;
 use crate::clip::Clip;
 use crate::error::{Result, SegmoError};
@@ -55,6 +57,9 @@ pub fn track_clip_on(clip: &Clip, cfg: &TrackerConfig, dev: &ComputeDevice, mut 
 /// runs as it is: inside a Web Worker blocking is harmless).
 pub async fn track_clip_async(clip: &Clip, cfg: &TrackerConfig, dev: &ComputeDevice, progress: &mut impl FnMut(usize, usize)) -> Result<Tracks> {
     let g = grays(at_least_two(clip)?);
+    #[cfg(not(gpu))]
+    let _ = dev;
+    #[cfg(gpu)]
     if dev.is_gpu() {
         match gpu_tracks(&g, cfg, dev, &mut *progress).await {
             // Frames too big for the adapter's buffers: the CPU path has no such limit.
@@ -70,6 +75,7 @@ pub async fn track_clip_async(clip: &Clip, cfg: &TrackerConfig, dev: &ComputeDev
 
 /// Flow, reliability and following on the GPU (seeding and selection on the CPU): flows stay
 /// on the GPU for the trajectory builder.
+#[cfg(gpu)]
 async fn gpu_tracks(g: &[Gray], cfg: &TrackerConfig, dev: &ComputeDevice, progress: &mut impl FnMut(usize, usize)) -> Result<Tracks> {
     let dis = GpuDis::new(&dev.device, cfg.flow.clone())?;
     crate::gpu::guarded_async(async {
@@ -100,12 +106,12 @@ pub fn clip_flows(
         }
         return Ok((fw, bw));
     }
-    #[cfg(target_family = "wasm")]
+    #[cfg(any(target_family = "wasm", not(gpu)))]
     {
         let _ = &mut progress;
         Err(SegmoError::Gpu("blocking GPU flow is native only; in the browser use GpuDis::flow_pair".into()))
     }
-    #[cfg(not(target_family = "wasm"))]
+    #[cfg(all(not(target_family = "wasm"), gpu))]
     {
         match gpu_flows(g, params, dev, &mut progress) {
             // Frames too big for the adapter's buffers: the CPU path has no such limit.
@@ -120,7 +126,7 @@ pub fn clip_flows(
     }
 }
 
-#[cfg(not(target_family = "wasm"))]
+#[cfg(all(not(target_family = "wasm"), gpu))]
 fn gpu_flows(
     g: &[Gray],
     params: &DisParams,

@@ -10,6 +10,20 @@ use wasm_bindgen::prelude::*;
 
 mod dino;
 pub use dino::{DinoFeatures, DinoResult};
+#[cfg(threads)]
+mod pool;
+#[cfg(threads)]
+pub use pool::{build_thread_pool, run_pool_thread, thread_pool_share};
+
+/// Threads the CPU paths run on: the pool's size in the threaded module (after
+/// `buildThreadPool`), else 1.
+#[wasm_bindgen(js_name = threadCount)]
+pub fn thread_count() -> usize {
+    #[cfg(threads)]
+    return rayon::current_num_threads();
+    #[cfg(not(threads))]
+    1
+}
 
 fn js_err(e: crate::SegmoError) -> JsError {
     JsError::new(&e.to_string())

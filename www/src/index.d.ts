@@ -11,6 +11,11 @@ export interface DeviceInfo {
   software: boolean;
   /** Why "auto" fell back to the CPU, if it did. */
   fallback_reason: string | null;
+  /**
+   * Threads the CPU path runs on: more than 1 with the threaded module, which needs a
+   * cross-origin isolated page (COOP `same-origin`, COEP `require-corp`); 1 otherwise.
+   */
+  threads: number;
 }
 
 export interface ProgressEvent {
@@ -31,6 +36,11 @@ export interface CreateOptions {
   device?: 'auto' | 'webgpu' | 'cpu';
   /** Classifier weights (default: the package's lite weights); a URL is cached after its first download. */
   weights?: string | URL | ArrayBuffer;
+  /**
+   * Threads for the CPU path (default: the machine's cores, at most 8). Used on a cross-origin
+   * isolated page only, where the threaded module can share its memory with its workers.
+   */
+  threads?: number;
   onProgress?: (e: ProgressEvent) => void;
 }
 

@@ -1,6 +1,10 @@
 // The module Web Worker that owns the wasm module, the compute device and the weights. The
 // main thread only decodes frames and posts them here, so it never blocks on the pipeline.
+// Two builds of the module: `segmo_wasm.js` (WebGPU and a single-threaded CPU path) and
+// `segmo_wasm_mt.js` (the CPU path on a pool of workers sharing its memory, no WebGPU), used
+// when the pipeline runs on the CPU and the page may share memory (cross-origin isolated).
 import init, { Segmo } from './segmo_wasm.js';
+import { startThreadPool } from './threads.js';
 
 const CACHE = 'segmo-weights-v1';
 let segmo = null;
@@ -51,14 +55,41 @@ async function weightsBytes(id, src) {
   return { bytes, store: () => cache?.put(url, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } })).catch(() => {}) };
 }
 
-async function create(id, { device, weights, wasm }) {
+// The threaded module with a pool of `threads` workers, or null (with the reason logged) where
+// the page cannot share memory or the module does not start.
+async function threadedSegmo(threads) {
+  if (!self.crossOriginIsolated || threads < 2) return null;
+  try {
+    const mt = await import('./segmo_wasm_mt.js');
+    await mt.default();
+    const count = await startThreadPool(mt, threads);
+    return { segmo: await mt.Segmo.create('cpu'), threads: count };
+  } catch (e) {
+    console.warn(`segmo: threaded CPU module unavailable, single-threaded CPU path instead (${e?.message ?? e})`);
+    return null;
+  }
+}
+
+async function create(id, { device, weights, wasm, threads }) {
   await init(wasm ? { module_or_path: wasm } : undefined);
   segmo = await Segmo.create(device ?? 'auto');
+  // Why the CPU, if it was not asked for, stays the first module's answer.
+  const info = { ...segmo.device, threads: 1 };
+  // On the CPU path the threaded module replaces this one (same results, every core). An
+  // explicit `wasm` URL names this module only, so it stays.
+  if (info.backend === 'cpu' && !wasm) {
+    const mt = await threadedSegmo(threads ?? Math.min(navigator.hardwareConcurrency || 1, 8));
+    if (mt) {
+      segmo.free();
+      segmo = mt.segmo;
+      info.threads = mt.threads;
+    }
+  }
   const { bytes, store } = await weightsBytes(id, weights);
   const parameters = segmo.loadWeights(bytes);
   // Only weights that loaded are cached: a wrong file is not kept for the next visit.
   await store();
-  return { device: segmo.device, parameters };
+  return { device: info, parameters };
 }
 
 function beginClip({ width, height, count }) {

@@ -3,7 +3,9 @@
 // same weights and input, in one browser session. Prints a table of median forward times and
 // the largest difference between the engines' outputs.
 //   node www/test/bench_dino.mjs [--sizes 224x224,448x448] [--reps 3]
-//        [--engines segmo-cpu,segmo-webgpu,segmo-webgpu-f16,ort-wasm-1,ort-wasm-2,ort-webgpu]
+//        [--engines segmo-cpu,segmo-cpu-2,segmo-webgpu,segmo-webgpu-f16,ort-wasm-1,ort-wasm-2,ort-webgpu]
+// segmo-cpu-N: the threaded module (www/build.sh) with N threads, in a worker (the page is
+// cross-origin isolated, as onnxruntime-web's threads need too).
 // Needs pkg/ (www/build.sh). Makes its own reference tools on first use: a Python venv with
 // torch + transformers (SEGMO_BENCH_VENV, default ~/.cache/segmo-torch-venv) that exports the
 // model (random weights: the time does not depend on them) as model.safetensors for segmo and
@@ -28,7 +30,7 @@ const sizes = opt('sizes', '224x224,448x448').split(',').map((s) => {
   return { label: s, h: Number(m[1]), w: Number(m[2]), stride: Number(m[3] ?? 14) };
 });
 const reps = Number(opt('reps', 3));
-const engines = opt('engines', 'segmo-cpu,segmo-webgpu,ort-wasm-1,ort-wasm-2,ort-webgpu').split(',');
+const engines = opt('engines', 'segmo-cpu,segmo-cpu-2,segmo-webgpu,ort-wasm-1,ort-wasm-2,ort-webgpu').split(',');
 
 function run(cmd, args, what) {
   const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 26 });
@@ -80,7 +82,20 @@ async function forwardInPage({ engine, h, w, stride, reps, url }) {
   const times = [];
   let out;
   let device = '';
-  if (engine.startsWith('segmo')) {
+  const threaded = /^segmo-cpu-(\d+)$/.exec(engine);
+  if (threaded) {
+    const worker = new Worker('/www/test/dino_worker.mjs', { type: 'module' });
+    const r = await new Promise((ok) => {
+      worker.onmessage = ({ data }) => ok(data);
+      worker.onerror = (e) => ok({ error: e.message || 'the worker failed' });
+      worker.postMessage({ threads: Number(threaded[1]), pixels, h, w, stride, reps, url });
+    });
+    worker.terminate();
+    if (r.error) throw new Error(r.error);
+    times.push(...r.times);
+    out = r.out;
+    device = r.device;
+  } else if (engine.startsWith('segmo')) {
     const wasm = await import('/pkg/segmo_wasm.js');
     await wasm.default();
     const bytes = new Uint8Array(await (await fetch(`${url}/model.safetensors`)).arrayBuffer());

@@ -83,8 +83,8 @@ function assert(cond, msg) {
 }
 
 // The static server: the repository at /, the fixture at /fixture/, extra roots as given.
-async function server(roots = {}) {
-  const s = await serve(repo, 0, { '/fixture/': fixture.dir, ...roots });
+async function server(roots = {}, options = {}) {
+  const s = await serve(repo, 0, { '/fixture/': fixture.dir, ...roots }, options);
   return { origin: `http://127.0.0.1:${s.address().port}`, close: () => new Promise((ok) => s.close(ok)) };
 }
 
@@ -206,6 +206,49 @@ for (const webgpu of [true, false]) {
     }),
   );
 }
+
+// The threaded module (www/build.sh) on a cross-origin isolated page: its pool really has the
+// threads asked for, and the labels are the single-threaded module's, byte for byte.
+await test('threaded CPU module: the single-threaded labels on 2 threads (cross-origin isolated)', async () => {
+  const srv = await server({}, { isolated: true });
+  const b = await browser({ webgpu: false });
+  try {
+    const page = await b.newPage();
+    page.on('console', (m) => process.env.SEGMO_E2E_VERBOSE && console.log(`  [page] ${m.text()}`));
+    await page.goto(`${srv.origin}/pkg/package.json`);
+    const r = await page.evaluate(async () => {
+      const { MotionSegmenter } = await import('/pkg/index.js');
+      const run = async (threads) => {
+        const seg = await MotionSegmenter.create({ device: 'cpu', threads });
+        const t0 = performance.now();
+        const result = await seg.segment('/fixture/sample.webm');
+        const ms = performance.now() - t0;
+        const labels = Array.from({ length: result.numFrames }, (_, i) => result.labelsAt(i));
+        seg.dispose();
+        return { device: seg.device, ms, labels, objects: result.objects.length };
+      };
+      const one = await run(1);
+      const two = await run(2);
+      let differ = 0;
+      let moving = 0;
+      for (let i = 0; i < one.labels.length; i++) {
+        for (let p = 0; p < one.labels[i].length; p++) {
+          differ += one.labels[i][p] !== two.labels[i]?.[p];
+          moving += one.labels[i][p] > 0;
+        }
+      }
+      return { isolated: crossOriginIsolated, threads: [one.device.threads, two.device.threads], ms: [one.ms, two.ms], frames: [one.labels.length, two.labels.length], objects: [one.objects, two.objects], differ, moving };
+    });
+    console.log(`  1 thread ${(r.ms[0] / 1000).toFixed(1)} s, ${r.threads[1]} threads ${(r.ms[1] / 1000).toFixed(1)} s; ${r.frames[0]} frames, ${r.moving} moving pixels, ${r.differ} differ`);
+    assert(r.isolated, 'the page is not cross-origin isolated');
+    assert(r.threads[0] === 1 && r.threads[1] === 2, `threads ${r.threads}`);
+    assert(r.frames[0] === r.frames[1] && r.frames[0] > 0 && r.moving > 0, `frames ${r.frames}, ${r.moving} moving pixels`);
+    assert(r.differ === 0 && r.objects[0] === r.objects[1], `${r.differ} labels differ, objects ${r.objects}`);
+  } finally {
+    await b.close();
+    await srv.close();
+  }
+});
 
 await test('cancel, bad inputs, dispose then a new segmenter (CPU)', () =>
   withDemo({ webgpu: false }, async ({ page, foreign }) => {

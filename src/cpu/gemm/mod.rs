@@ -140,12 +140,12 @@ fn multiply<K: Kernel>(a: &[f32], m: usize, k: usize, b: &[f32], ldb: usize, n: 
         // against the sizes; tasks write disjoint blocks of `c`, which outlives this call.
         unsafe { block::<K>(a, m, k, b, ldb, n, bias, epilogue, &out, rows, cols) }
     };
-    #[cfg(all(feature = "rayon", not(target_family = "wasm")))]
+    #[cfg(threads)]
     {
         use rayon::prelude::*;
         (0..tasks.count()).into_par_iter().for_each(task);
     }
-    #[cfg(not(all(feature = "rayon", not(target_family = "wasm"))))]
+    #[cfg(not(threads))]
     (0..tasks.count()).for_each(task);
     // SAFETY: every element was written (see above); MaybeUninit<f32> has f32's layout.
     unsafe {
@@ -265,9 +265,9 @@ struct Tasks {
 
 impl Tasks {
     fn new(m: usize, n: usize, mr: usize, nr: usize) -> Self {
-        #[cfg(all(feature = "rayon", not(target_family = "wasm")))]
+        #[cfg(threads)]
         let threads = rayon::current_num_threads().max(1);
-        #[cfg(not(all(feature = "rayon", not(target_family = "wasm"))))]
+        #[cfg(not(threads))]
         let threads = 1;
         let panels = n.div_ceil(nr);
         if panels >= threads || m <= mr {

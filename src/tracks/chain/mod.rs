@@ -46,6 +46,7 @@
 
 mod error;
 mod follow;
+#[cfg(gpu)]
 pub mod gpu;
 mod options;
 mod par;
@@ -169,6 +170,7 @@ pub(crate) fn finish(t_len: usize, width: usize, height: usize, opts: &TrackOpti
 }
 
 /// Frame-major `Tracks` of one query frame's batch back to per-track rows.
+#[cfg(gpu)]
 pub(crate) fn rows_of(t: &Tracks) -> Vec<Row> {
     (0..t.n)
         .map(|j| Row {

@@ -35,6 +35,7 @@
 
 pub mod coarse_search;
 pub mod densify;
+#[cfg(gpu)]
 pub mod gpu;
 pub mod inverse_search;
 mod par;

@@ -2,10 +2,10 @@
 //! reads only inputs that no kernel of the same pass writes, so the result never depends on how
 //! rows are split among threads (or on whether rayon is there at all, as on wasm32).
 
-#[cfg(all(feature = "rayon", not(target_arch = "wasm32")))]
+#[cfg(threads)]
 /// Below about this many flops a pass runs serially: a rayon task costs about a microsecond.
 const SERIAL_WORK: usize = 50_000;
-#[cfg(all(feature = "rayon", not(target_arch = "wasm32")))]
+#[cfg(threads)]
 /// Rough flops per task, so that scheduling stays below ~1% of the work.
 const TASK_WORK: usize = 40_000;
 
@@ -20,9 +20,9 @@ pub(crate) fn rows<T: Send>(
     if row_len == 0 || out.is_empty() {
         return;
     }
-    #[cfg(not(all(feature = "rayon", not(target_arch = "wasm32"))))]
+    #[cfg(not(threads))]
     let _ = work;
-    #[cfg(all(feature = "rayon", not(target_arch = "wasm32")))]
+    #[cfg(threads)]
     {
         use rayon::prelude::*;
         let total = out.len().saturating_mul(work.max(1));
@@ -53,10 +53,10 @@ pub(crate) fn rows2<T: Send, U: Send>(
     if a_len == 0 || b_len == 0 || a.is_empty() {
         return;
     }
-    #[cfg(not(all(feature = "rayon", not(target_arch = "wasm32"))))]
+    #[cfg(not(threads))]
     let _ = work;
     debug_assert_eq!(a.len() / a_len, b.len() / b_len);
-    #[cfg(all(feature = "rayon", not(target_arch = "wasm32")))]
+    #[cfg(threads)]
     {
         use rayon::prelude::*;
         let total = a.len().saturating_mul(work.max(1));
