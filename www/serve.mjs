@@ -48,6 +48,7 @@ export function serve(dir = root, p = port, mounts = {}, { isolated = false } = 
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const server = await serve();
+  // Isolated: the demo's CPU path then runs the threaded module (SharedArrayBuffer).
+  const server = await serve(root, port, {}, { isolated: true });
   console.log(`segmo demo: http://127.0.0.1:${server.address().port}/www/demo/`);
 }

@@ -31,7 +31,7 @@ function ensureSegmenter() {
     const s = await MotionSegmenter.create({ device, onProgress });
     state.device = s.device;
     const d = s.device;
-    $('device-info').textContent = `device: ${d.backend === 'gpu' ? `WebGPU${d.name ? `, ${d.name}` : ''}${d.software ? ' (software adapter)' : ''}` : `CPU (wasm)${d.fallback_reason ? `; ${d.fallback_reason}` : ''}`}`;
+    $('device-info').textContent = `device: ${d.backend === 'gpu' ? `WebGPU${d.name ? `, ${d.name}` : ''}${d.software ? ' (software adapter)' : ''}` : `CPU (wasm, ${d.threads > 1 ? `${d.threads} threads` : '1 thread'})${d.fallback_reason ? `; ${d.fallback_reason}` : ''}`}`;
     return s;
   })();
   active = { device, promise };
