@@ -4,6 +4,9 @@
 // `segmo_wasm_mt.js` (the CPU path on a pool of workers sharing its memory, no WebGPU), used
 // when the pipeline runs on the CPU and the page may share memory (cross-origin isolated).
 import init, { Segmo } from './segmo_wasm.js';
+// Imported up front, not with import(): a bundler then keeps this worker one chunk (Vite's
+// default worker format cannot split code). The glue is small; its wasm loads only when used.
+import * as mt from './segmo_wasm_mt.js';
 import { startThreadPool } from './threads.js';
 
 const CACHE = 'segmo-weights-v1';
@@ -60,7 +63,6 @@ async function weightsBytes(id, src) {
 async function threadedSegmo(threads) {
   if (!self.crossOriginIsolated || threads < 2) return null;
   try {
-    const mt = await import('./segmo_wasm_mt.js');
     await mt.default();
     const count = await startThreadPool(mt, threads);
     return { segmo: await mt.Segmo.create('cpu'), threads: count };

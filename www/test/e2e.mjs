@@ -1,7 +1,8 @@
 // End-to-end browser tests with playwright-core driving the system Chromium (no browser
 // download): the demo page on WebGPU (SwiftShader) and with WebGPU disabled (CPU fallback), a
 // cancelled run, dispose() then a new segmenter, bad inputs, a <video> element and a 4K video
-// as sources, and the packed npm tarball (its TypeScript declarations type-checked)
+// as sources, the threaded module against the single-threaded one, and the packed npm tarball
+// (its TypeScript declarations type-checked)
 // imported by a plain ESM page and by a Vite app, all offline.
 //   node www/test/e2e.mjs   (after `bash www/build.sh`; SEGMO_BIN = the segmo CLI)
 import { chromium } from 'playwright-core';
@@ -390,7 +391,7 @@ await test('packed tarball: a plain ESM page and a Vite app import it offline, i
 <script type="importmap">{ "imports": { "segmo": "./node_modules/segmo/index.js" } }</script>
 <script type="module">
   import { MotionSegmenter } from 'segmo';
-  window.run = async (url) => { const s = await MotionSegmenter.create({ device: 'cpu' }); window.result = await s.segment(url, { maxFrames: 8 }); return window.result.numFrames; };
+  window.run = async (url) => { const s = await MotionSegmenter.create({ device: 'cpu' }); window.result = await s.segment(url, { maxFrames: 8 }); return { frames: window.result.numFrames, threads: s.device.threads }; };
 </script>`);
   // Vite app: installed from the tarball (npm, offline), built, served as static files.
   const app = join(work, 'vite-app');
@@ -398,7 +399,7 @@ await test('packed tarball: a plain ESM page and a Vite app import it offline, i
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module', dependencies: { segmo: `file:../${tgz}` } }));
   writeFileSync(join(app, 'index.html'), `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="/src/main.js"></script>`);
   writeFileSync(join(app, 'src/main.js'), `import { MotionSegmenter } from 'segmo';
-window.run = async (url) => { const s = await MotionSegmenter.create({ device: 'cpu' }); window.result = await s.segment(url, { maxFrames: 8 }); return window.result.numFrames; };`);
+window.run = async (url) => { const s = await MotionSegmenter.create({ device: 'cpu' }); window.result = await s.segment(url, { maxFrames: 8 }); return { frames: window.result.numFrames, threads: s.device.threads }; };`);
   execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: app, stdio: 'ignore' });
   // The declarations as a TypeScript app sees them through the package's `exports`: right
   // uses compile, wrong ones must be errors (each @ts-expect-error fails the check if unused).
@@ -407,17 +408,20 @@ window.run = async (url) => { const s = await MotionSegmenter.create({ device: '
   execFileSync(process.execPath, [join(repo, 'www/node_modules/typescript/bin/tsc'), '-p', app], { stdio: 'inherit' });
   execFileSync(join(repo, 'www/node_modules/.bin/vite'), ['build', '--base', '/app/', '--logLevel', 'warn'], { cwd: app, stdio: 'inherit' });
   const jByApp = [];
-  for (const [name, root] of [['plain', plain], ['vite', join(app, 'dist')]]) {
-    const srv = await server({ '/app/': root });
+  // The Vite app on a cross-origin isolated page: its bundle must start the threaded module's
+  // workers too (the plain page, not isolated, stays on one thread).
+  for (const [name, root, isolated] of [['plain', plain, false], ['vite', join(app, 'dist'), true]]) {
+    const srv = await server({ '/app/': root }, { isolated });
     const b = await browser({ webgpu: false });
     try {
       const { page, foreign } = await watchedPage(b, srv.origin);
       await page.goto(`${srv.origin}/app/`);
       await page.waitForFunction(() => typeof window.run === 'function', null, { timeout: 60e3 });
-      const frames = await page.evaluate(() => window.run('/fixture/sample.webm'));
+      const { frames, threads } = await page.evaluate(() => window.run('/fixture/sample.webm'));
       const j = await meanJ(page, 'window.result');
-      console.log(`  ${name}: ${frames} frames, J ${j.toFixed(3)}`);
+      console.log(`  ${name}: ${frames} frames, J ${j.toFixed(3)}, ${threads} thread(s)`);
       assert(frames === 8 && j > J_MIN, `${name}: ${frames} frames, J ${j}`);
+      assert(isolated ? threads > 1 : threads === 1, `${name}: ${threads} threads`);
       // Same package, clip and options: the same masks (frames are read exactly).
       jByApp.push(j);
       assert(jByApp.every((x) => x === jByApp[0]), `J differs between the pages: ${jByApp}`);
