@@ -127,3 +127,11 @@ fn linear_kernel_matches_f64_product_in_wasm_simd() {
     segmo::cpu::gemm::check::empty_sizes().unwrap();
     segmo::cpu::gemm::check::epilogues().unwrap();
 }
+
+#[wasm_bindgen_test]
+fn attention_kernel_matches_f64_reference_in_wasm_simd() {
+    // The wasm SIMD attention behind DINOv2's heads on the CPU backend (4x8 register blocks,
+    // online softmax with a 4-lane exp2): ragged sizes, masks, several chunks and tasks.
+    assert!(segmo::cpu::attention::supported(64), "this wasm build has no SIMD attention kernel");
+    segmo::cpu::attention::check_against_reference().unwrap();
+}

@@ -64,12 +64,13 @@ pub(crate) fn random_values(n: usize, seed: u64) -> Vec<f32> {
 /// Checks a host attention kernel (`kernel(q, k, v, mask, shape, scale)`) against
 /// [`attention_f64`] on each `(b, h, lq, lk, d)`, without and with a key mask (every batch
 /// but the last attends to every third key; the last, when there are several, to none, whose
-/// rows must come out as zeros). Max error 2e-5.
-#[cfg(test)]
-pub(crate) fn check_host_kernel(
+/// rows must come out as zeros). Max error 2e-5; the first failure is the error. Public for
+/// the browser tests (`tests/web.rs`), which run the wasm kernels through it.
+#[doc(hidden)]
+pub fn check_host_kernel(
     kernel: impl Fn(&[f32], &[f32], &[f32], Option<&[f32]>, crate::cpu::attention::Shape, f32) -> Vec<f32>,
     cases: &[(usize, usize, usize, usize, usize)],
-) {
+) -> Result<(), String> {
     for &(b, h, lq, lk, d) in cases {
         let q = random_values(b * h * lq * d, 1 + lq as u64);
         let k = random_values(b * h * lk * d, 2 + lk as u64);
@@ -81,10 +82,13 @@ pub(crate) fn check_host_kernel(
             let got = kernel(&q, &k, &v, m, crate::cpu::attention::Shape { bh: b * h, heads: h, lq, lk, d }, scale);
             let want = attention_f64(&q, &k, &v, m, [b, h, lq, lk, d], scale as f64);
             let err = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
-            assert!(err < 2e-5, "b{b} h{h} lq{lq} lk{lk} d{d} masked {masked}: max error {err}");
-            if masked && b > 1 {
-                assert!(got[(b - 1) * h * lq * d..].iter().all(|&x| x == 0.0), "all-masked rows must be zeros");
+            if !(err < 2e-5) {
+                return Err(format!("b{b} h{h} lq{lq} lk{lk} d{d} masked {masked}: max error {err}"));
+            }
+            if masked && b > 1 && !got[(b - 1) * h * lq * d..].iter().all(|&x| x == 0.0) {
+                return Err(format!("b{b} h{h} lq{lq} lk{lk} d{d}: all-masked rows must be zeros"));
             }
         }
     }
+    Ok(())
 }

@@ -176,6 +176,6 @@ mod tests {
         assert!(supported(1) && supported(4) && supported(16) && !supported(0) && !supported(17));
         // (b, h, lq, lk, d): the classifier's shapes (time: 24 frames; tracks: 256), ragged key
         // counts, widths 1-16.
-        check_host_kernel(attention, &[(3, 4, 24, 24, 4), (2, 4, 256, 256, 4), (1, 2, 13, 7, 8), (2, 3, 21, 300, 16), (1, 1, 5, 33, 1), (2, 2, 9, 17, 5)]);
+        check_host_kernel(attention, &[(3, 4, 24, 24, 4), (2, 4, 256, 256, 4), (1, 2, 13, 7, 8), (2, 3, 21, 300, 16), (1, 1, 5, 33, 1), (2, 2, 9, 17, 5)]).unwrap();
     }
 }
