@@ -16,6 +16,11 @@ export interface DeviceInfo {
    * cross-origin isolated page (COOP `same-origin`, COEP `require-corp`); 1 otherwise.
    */
   threads: number;
+  /**
+   * The CPU kernels' instruction set in the threaded module: "relaxed" (relaxed SIMD's fused
+   * multiply-add, where the browser has it) or "simd" (wasm SIMD; also the single-threaded path).
+   */
+  simd: 'relaxed' | 'simd';
 }
 
 export interface ProgressEvent {
@@ -41,6 +46,12 @@ export interface CreateOptions {
    * isolated page only, where the threaded module can share its memory with its workers.
    */
   threads?: number;
+  /**
+   * The threaded module's build: true for relaxed SIMD (fused multiply-add; results then differ
+   * from the single-threaded path's in the last bits), false for plain wasm SIMD (the same
+   * results as one thread). Default: relaxed where the browser has it.
+   */
+  relaxedSimd?: boolean;
   onProgress?: (e: ProgressEvent) => void;
 }
 

@@ -27,7 +27,7 @@ export class MotionSegmenter {
   }
 
   /**
-   * @param {{device?: 'auto'|'webgpu'|'cpu', weights?: string|URL|ArrayBuffer, threads?: number, onProgress?: (e) => void}} [options]
+   * @param {{device?: 'auto'|'webgpu'|'cpu', weights?: string|URL|ArrayBuffer, threads?: number, relaxedSimd?: boolean, onProgress?: (e) => void}} [options]
    */
   static async create(options = {}) {
     const seg = new MotionSegmenter({ device: 'auto', ...options });
@@ -42,12 +42,12 @@ export class MotionSegmenter {
     this.#worker = worker;
     worker.onmessage = ({ data }) => this.#receive(data);
     worker.onerror = (e) => this.#fail(new Error(`segmo worker failed: ${e.message || 'could not start'}`));
-    const { device, weights, threads, onProgress } = this.#options;
+    const { device, weights, threads, relaxedSimd, onProgress } = this.#options;
     let src = weights ?? DEFAULT_WEIGHTS;
     if (src instanceof URL) src = src.href;
     else if (typeof src === 'string') src = new URL(src, globalThis.location?.href).href;
     else if (src instanceof ArrayBuffer) src = src.slice(0);
-    this.#ready = this.#call({ type: 'create', device, weights: src, threads }, onProgress).then((r) => {
+    this.#ready = this.#call({ type: 'create', device, weights: src, threads, relaxedSimd }, onProgress).then((r) => {
       this.device = r.device;
       this.parameters = r.parameters;
       return r;

@@ -1,12 +1,10 @@
 // The module Web Worker that owns the wasm module, the compute device and the weights. The
 // main thread only decodes frames and posts them here, so it never blocks on the pipeline.
-// Two builds of the module: `segmo_wasm.js` (WebGPU and a single-threaded CPU path) and
-// `segmo_wasm_mt.js` (the CPU path on a pool of workers sharing its memory, no WebGPU), used
-// when the pipeline runs on the CPU and the page may share memory (cross-origin isolated).
+// Builds of the module: `segmo_wasm.js` (WebGPU and a single-threaded CPU path) and the
+// threaded ones (threads.js: the CPU path on a pool of workers sharing the module's memory, no
+// WebGPU), used when the pipeline runs on the CPU and the page may share memory (cross-origin
+// isolated).
 import init, { Segmo } from './segmo_wasm.js';
-// Imported up front, not with import(): a bundler then keeps this worker one chunk (Vite's
-// default worker format cannot split code). The glue is small; its wasm loads only when used.
-import * as mt from './segmo_wasm_mt.js';
 import { startThreadPool } from './threads.js';
 
 const CACHE = 'segmo-weights-v1';
@@ -58,33 +56,34 @@ async function weightsBytes(id, src) {
   return { bytes, store: () => cache?.put(url, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } })).catch(() => {}) };
 }
 
-// The threaded module with a pool of `threads` workers, or null (with the reason logged) where
-// the page cannot share memory or the module does not start.
-async function threadedSegmo(threads) {
+// A threaded module with a pool of `threads` workers, or null (with the reason logged) where
+// the page cannot share memory or the module does not start. `relaxedSimd`: undefined picks
+// the relaxed-SIMD build where the browser has it.
+async function threadedSegmo(threads, relaxedSimd) {
   if (!self.crossOriginIsolated || threads < 2) return null;
   try {
-    await mt.default();
-    const count = await startThreadPool(mt, threads);
-    return { segmo: await mt.Segmo.create('cpu'), threads: count };
+    const pool = await startThreadPool(threads, relaxedSimd === undefined ? undefined : relaxedSimd ? 'relaxed' : 'simd');
+    return { segmo: await pool.glue.Segmo.create('cpu'), threads: pool.threads, simd: pool.variant };
   } catch (e) {
     console.warn(`segmo: threaded CPU module unavailable, single-threaded CPU path instead (${e?.message ?? e})`);
     return null;
   }
 }
 
-async function create(id, { device, weights, wasm, threads }) {
+async function create(id, { device, weights, wasm, threads, relaxedSimd }) {
   await init(wasm ? { module_or_path: wasm } : undefined);
   segmo = await Segmo.create(device ?? 'auto');
   // Why the CPU, if it was not asked for, stays the first module's answer.
-  const info = { ...segmo.device, threads: 1 };
+  const info = { ...segmo.device, threads: 1, simd: 'simd' };
   // On the CPU path the threaded module replaces this one (same results, every core). An
   // explicit `wasm` URL names this module only, so it stays.
   if (info.backend === 'cpu' && !wasm) {
-    const mt = await threadedSegmo(threads ?? Math.min(navigator.hardwareConcurrency || 1, 8));
+    const mt = await threadedSegmo(threads ?? Math.min(navigator.hardwareConcurrency || 1, 8), relaxedSimd);
     if (mt) {
       segmo.free();
       segmo = mt.segmo;
       info.threads = mt.threads;
+      info.simd = mt.simd;
     }
   }
   const { bytes, store } = await weightsBytes(id, weights);

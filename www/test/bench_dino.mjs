@@ -2,10 +2,11 @@
 // onnxruntime-web (wasm execution provider at 1 and 2 threads, webgpu execution provider) on the
 // same weights and input, in one browser session. Prints a table of median forward times and
 // the largest difference between the engines' outputs.
-//   node www/test/bench_dino.mjs [--sizes 224x224,448x448] [--reps 3]
+//   node www/test/bench_dino.mjs [--sizes 224x224,448x448] [--reps 3] [--rounds 1]
 //        [--engines segmo-cpu,segmo-cpu-2,segmo-webgpu,segmo-webgpu-f16,ort-wasm-1,ort-wasm-2,ort-webgpu]
 // segmo-cpu-N: the threaded module (www/build.sh) with N threads, in a worker (the page is
-// cross-origin isolated, as onnxruntime-web's threads need too).
+// cross-origin isolated, as onnxruntime-web's threads need too), its relaxed-SIMD build where
+// the browser has it; segmo-cpu-N-simd: its plain wasm SIMD build.
 // Needs pkg/ (www/build.sh). Makes its own reference tools on first use: a Python venv with
 // torch + transformers (SEGMO_BENCH_VENV, default ~/.cache/segmo-torch-venv) that exports the
 // model (random weights: the time does not depend on them) as model.safetensors for segmo and
@@ -30,6 +31,10 @@ const sizes = opt('sizes', '224x224,448x448').split(',').map((s) => {
   return { label: s, h: Number(m[1]), w: Number(m[2]), stride: Number(m[3] ?? 14) };
 });
 const reps = Number(opt('reps', 3));
+const rounds = Number(opt('rounds', 1));
+const ok = (r) => r && r.ms !== undefined;
+// The fastest engine of a kind ('segmo' or 'ort') in one round.
+const best = (res, kind) => Math.min(...engines.filter((e) => e.startsWith(kind) && ok(res[e])).map((e) => res[e].ms));
 const engines = opt('engines', 'segmo-cpu,segmo-cpu-2,segmo-webgpu,ort-wasm-1,ort-wasm-2,ort-webgpu').split(',');
 
 function run(cmd, args, what) {
@@ -82,13 +87,13 @@ async function forwardInPage({ engine, h, w, stride, reps, url }) {
   const times = [];
   let out;
   let device = '';
-  const threaded = /^segmo-cpu-(\d+)$/.exec(engine);
+  const threaded = /^segmo-cpu-(\d+)(-simd)?$/.exec(engine);
   if (threaded) {
     const worker = new Worker('/www/test/dino_worker.mjs', { type: 'module' });
     const r = await new Promise((ok) => {
       worker.onmessage = ({ data }) => ok(data);
       worker.onerror = (e) => ok({ error: e.message || 'the worker failed' });
-      worker.postMessage({ threads: Number(threaded[1]), pixels, h, w, stride, reps, url });
+      worker.postMessage({ threads: Number(threaded[1]), variant: threaded[2] ? 'simd' : undefined, pixels, h, w, stride, reps, url });
     });
     worker.terminate();
     if (r.error) throw new Error(r.error);
@@ -141,41 +146,51 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-dev-shm-usage', '--enable-unsafe-webgpu'],
 });
 const rows = [];
+const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 for (const size of sizes) {
   const dir = models(size);
   const results = {};
-  for (const engine of engines) {
-    // A fresh page per engine: onnxruntime-web fixes its thread count at its first session.
-    const page = await browser.newPage();
-    await page.goto(`${origin}/www/demo/`);
-    const t0 = Date.now();
-    try {
-      results[engine] = await page.evaluate(forwardInPage, { engine, h: size.h, w: size.w, stride: size.stride, reps, url: `/models/${dir.split('/').pop()}` });
-      console.error(`${size.label} ${engine} (${results[engine].device}): ${results[engine].ms.toFixed(0)} ms`);
-    } catch (e) {
-      results[engine] = { error: String(e.message ?? e).split('\n')[0] };
-      console.error(`${size.label} ${engine}: ${results[engine].error} (after ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  // Rounds of every engine in turn: this machine's speed drifts over minutes, so the ratio
+  // column is the median of the rounds' own ratios (engines side by side in time).
+  const ratios = [];
+  for (let round = 0; round < rounds; round++) {
+    const res = {};
+    for (const engine of engines) {
+      // A fresh page per engine: onnxruntime-web fixes its thread count at its first session.
+      const page = await browser.newPage();
+      await page.goto(`${origin}/www/demo/`);
+      const t0 = Date.now();
+      try {
+        res[engine] = await page.evaluate(forwardInPage, { engine, h: size.h, w: size.w, stride: size.stride, reps, url: `/models/${dir.split('/').pop()}` });
+        console.error(`${size.label} ${engine} (${res[engine].device}): ${res[engine].ms.toFixed(0)} ms`);
+      } catch (e) {
+        res[engine] = { error: String(e.message ?? e).split('\n')[0] };
+        console.error(`${size.label} ${engine}: ${res[engine].error} (after ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+      }
+      await page.close();
     }
-    await page.close();
+    for (const e of engines) {
+      if (!results[e] || !ok(results[e])) results[e] = ok(res[e]) ? { ...res[e], all: [res[e].ms] } : results[e] ?? res[e];
+      else if (ok(res[e])) results[e].all.push(res[e].ms);
+    }
+    const r = best(res, 'segmo') / best(res, 'ort');
+    if (Number.isFinite(r)) ratios.push(r);
   }
-  rows.push({ size, results });
+  for (const e of engines) if (ok(results[e])) results[e].ms = median(results[e].all);
+  rows.push({ size, results, ratio: ratios.length ? median(ratios) : NaN, ratios });
 }
 await browser.close();
 srv.close();
 
-const ok = (r) => r && r.ms !== undefined;
 const cell = (r) => (ok(r) ? `${r.ms.toFixed(0)} ms` : r ? `failed: ${r.error}` : '-');
-const ortBest = (res) => Math.min(...engines.filter((e) => e.startsWith('ort') && ok(res[e])).map((e) => res[e].ms));
-console.log(`\nViT-B/14 forward in headless Chromium (${reps} reps after one warm-up, median)\n`);
+console.log(`\nViT-B/14 forward in headless Chromium (${reps} reps after one warm-up, median; ${rounds} round(s), median over rounds; ratio: median of the rounds' ratios)\n`);
 console.log(`| input | ${engines.join(' | ')} | segmo best / ORT best | max diff segmo-cpu vs ort-wasm |`);
 console.log(`|${'---|'.repeat(engines.length + 3)}`);
-for (const { size, results } of rows) {
-  const ours = Math.min(...engines.filter((e) => e.startsWith('segmo') && ok(results[e])).map((e) => results[e].ms));
-  const ort = ortBest(results);
+for (const { size, results, ratio: r, ratios } of rows) {
   const [a, b] = [results['segmo-cpu'], results['ort-wasm-1'] ?? results['ort-wasm-2']];
   // transformers' position resize differs from SegAnyMo's at stride 7: compare stride 14 only.
   const diff = ok(a) && ok(b) && size.stride === 14 ? (Math.max(...a.sample.map((v, i) => Math.abs(v - b.sample[i]))) / b.scale).toExponential(1) : '-';
-  const ratio = Number.isFinite(ours) && Number.isFinite(ort) ? `${(ours / ort).toFixed(2)}x` : '-';
+  const ratio = Number.isFinite(r) ? `${r.toFixed(2)}x${ratios.length > 1 ? ` (${ratios.map((x) => x.toFixed(2)).join(', ')})` : ''}` : '-';
   console.log(`| ${size.label} | ${engines.map((e) => cell(results[e])).join(' | ')} | ${ratio} | ${diff} |`);
 }
 for (const e of engines) {

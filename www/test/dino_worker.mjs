@@ -1,14 +1,12 @@
-// bench_dino.mjs's threaded engines (segmo-cpu-N): ViT-B/14 on the threaded module's CPU path
+// bench_dino.mjs's threaded engines (segmo-cpu-N, segmo-cpu-N-simd): ViT-B/14 on the threaded module's CPU path
 // with a pool of N threads, in a module worker (the pool blocks the thread that drives it,
 // which the page's main thread may not do). Same protocol as the page's own engines: warm-up
 // plus `reps` timed forwards, the times and the first outputs back.
 import { startThreadPool } from '/pkg/threads.js';
 
-self.onmessage = async ({ data: { threads, pixels, h, w, stride, reps, url } }) => {
+self.onmessage = async ({ data: { threads, variant, pixels, h, w, stride, reps, url } }) => {
   try {
-    const mt = await import('/pkg/segmo_wasm_mt.js');
-    await mt.default();
-    const count = await startThreadPool(mt, threads);
+    const { glue: mt, threads: count, variant: simd } = await startThreadPool(threads, variant);
     const bytes = new Uint8Array(await (await fetch(`${url}/model.safetensors`)).arrayBuffer());
     const model = await mt.DinoFeatures.create(bytes, 'cpu', stride, 'f32');
     const times = [];
@@ -21,7 +19,7 @@ self.onmessage = async ({ data: { threads, pixels, h, w, stride, reps, url } }) 
       res.free();
     }
     model.free();
-    self.postMessage({ times, out, device: `wasm CPU, threaded module, ${count} threads` });
+    self.postMessage({ times, out, device: `wasm CPU, threaded module (${simd}), ${count} threads` });
   } catch (e) {
     self.postMessage({ error: e?.message ?? String(e) });
   }

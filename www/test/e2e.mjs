@@ -208,9 +208,10 @@ for (const webgpu of [true, false]) {
   );
 }
 
-// The threaded module (www/build.sh) on a cross-origin isolated page: its pool really has the
-// threads asked for, and the labels are the single-threaded module's, byte for byte.
-await test('threaded CPU module: the single-threaded labels on 2 threads (cross-origin isolated)', async () => {
+// The threaded modules (www/build.sh) on a cross-origin isolated page: the pool really has the
+// threads asked for; the plain-SIMD build's labels are the single-threaded module's, byte for
+// byte; the relaxed-SIMD build (fused multiply-add: other roundings) scores the same J.
+await test('threaded CPU modules: 2 threads, the single-threaded labels (cross-origin isolated)', async () => {
   const srv = await server({}, { isolated: true });
   const b = await browser({ webgpu: false });
   try {
@@ -219,32 +220,35 @@ await test('threaded CPU module: the single-threaded labels on 2 threads (cross-
     await page.goto(`${srv.origin}/pkg/package.json`);
     const r = await page.evaluate(async () => {
       const { MotionSegmenter } = await import('/pkg/index.js');
-      const run = async (threads) => {
-        const seg = await MotionSegmenter.create({ device: 'cpu', threads });
+      const { hasRelaxedSimd } = await import('/pkg/threads.js');
+      window.runs = {};
+      const run = async (name, options) => {
+        const seg = await MotionSegmenter.create({ device: 'cpu', ...options });
         const t0 = performance.now();
         const result = await seg.segment('/fixture/sample.webm');
         const ms = performance.now() - t0;
-        const labels = Array.from({ length: result.numFrames }, (_, i) => result.labelsAt(i));
         seg.dispose();
-        return { device: seg.device, ms, labels, objects: result.objects.length };
+        window.runs[name] = result;
+        const labels = Array.from({ length: result.numFrames }, (_, i) => result.labelsAt(i));
+        return { threads: seg.device.threads, simd: seg.device.simd, ms, labels, objects: result.objects.length };
       };
-      const one = await run(1);
-      const two = await run(2);
-      let differ = 0;
-      let moving = 0;
-      for (let i = 0; i < one.labels.length; i++) {
-        for (let p = 0; p < one.labels[i].length; p++) {
-          differ += one.labels[i][p] !== two.labels[i]?.[p];
-          moving += one.labels[i][p] > 0;
-        }
-      }
-      return { isolated: crossOriginIsolated, threads: [one.device.threads, two.device.threads], ms: [one.ms, two.ms], frames: [one.labels.length, two.labels.length], objects: [one.objects, two.objects], differ, moving };
+      const runs = { one: await run('one', { threads: 1 }), simd: await run('simd', { threads: 2, relaxedSimd: false }), relaxed: await run('relaxed', { threads: 2 }) };
+      const differ = (a, b) => a.labels.reduce((n, f, i) => n + f.reduce((m, x, p) => m + (x !== b.labels[i]?.[p]), 0), 0);
+      const moving = runs.one.labels.reduce((n, f) => n + f.reduce((m, x) => m + (x > 0), 0), 0);
+      const summary = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, { threads: v.threads, simd: v.simd, ms: v.ms, frames: v.labels.length, objects: v.objects }]));
+      return { isolated: crossOriginIsolated, relaxedSupported: hasRelaxedSimd(), runs: summary, moving, differSimd: differ(runs.one, runs.simd), differRelaxed: differ(runs.one, runs.relaxed) };
     });
-    console.log(`  1 thread ${(r.ms[0] / 1000).toFixed(1)} s, ${r.threads[1]} threads ${(r.ms[1] / 1000).toFixed(1)} s; ${r.frames[0]} frames, ${r.moving} moving pixels, ${r.differ} differ`);
+    const j = {};
+    for (const k of ['one', 'simd', 'relaxed']) j[k] = await meanJ(page, `window.runs.${k}`);
+    const t = (k) => `${(r.runs[k].ms / 1000).toFixed(1)} s`;
+    console.log(`  1 thread ${t('one')}, 2 threads ${t('simd')} (simd), ${t('relaxed')} (${r.runs.relaxed.simd}); ${r.runs.one.frames} frames, ${r.moving} moving pixels; J ${j.one.toFixed(3)} / ${j.simd.toFixed(3)} / ${j.relaxed.toFixed(3)}, ${r.differSimd} / ${r.differRelaxed} labels differ`);
     assert(r.isolated, 'the page is not cross-origin isolated');
-    assert(r.threads[0] === 1 && r.threads[1] === 2, `threads ${r.threads}`);
-    assert(r.frames[0] === r.frames[1] && r.frames[0] > 0 && r.moving > 0, `frames ${r.frames}, ${r.moving} moving pixels`);
-    assert(r.differ === 0 && r.objects[0] === r.objects[1], `${r.differ} labels differ, objects ${r.objects}`);
+    assert(r.runs.one.threads === 1 && r.runs.simd.threads === 2 && r.runs.relaxed.threads === 2, `threads ${JSON.stringify(r.runs)}`);
+    assert(r.runs.simd.simd === 'simd' && r.runs.relaxed.simd === (r.relaxedSupported ? 'relaxed' : 'simd'), `builds ${JSON.stringify(r.runs)}`);
+    assert(r.relaxedSupported, 'Chromium validates relaxed SIMD: the probe module is wrong');
+    assert(r.runs.one.frames === r.runs.simd.frames && r.runs.one.frames > 0 && r.moving > 0, `frames ${JSON.stringify(r.runs)}, ${r.moving} moving pixels`);
+    assert(r.differSimd === 0 && r.runs.one.objects === r.runs.simd.objects, `${r.differSimd} labels differ between 1 and 2 threads`);
+    assert(Math.abs(j.relaxed - j.one) < 0.02 && j.relaxed > J_MIN, `relaxed SIMD: J ${j.relaxed} vs ${j.one}`);
   } finally {
     await b.close();
     await srv.close();
