@@ -173,8 +173,8 @@ for (const size of sizes) {
       if (!results[e] || !ok(results[e])) results[e] = ok(res[e]) ? { ...res[e], all: [res[e].ms] } : results[e] ?? res[e];
       else if (ok(res[e])) results[e].all.push(res[e].ms);
     }
-    const r = best(res, 'segmo') / best(res, 'ort');
-    if (Number.isFinite(r)) ratios.push(r);
+    const [ours, theirs] = [best(res, 'segmo'), best(res, 'ort')];
+    if (Number.isFinite(ours) && Number.isFinite(theirs)) ratios.push(ours / theirs);
   }
   for (const e of engines) if (ok(results[e])) results[e].ms = median(results[e].all);
   rows.push({ size, results, ratio: ratios.length ? median(ratios) : NaN, ratios });
