@@ -38,7 +38,7 @@ RUSTC_BOOTSTRAP=1 CARGO_PROFILE_RELEASE_OPT_LEVEL=s CARGO_PROFILE_RELEASE_LTO=tr
   -Z build-std=panic_abort,std --config 'profile.release.package.segmo.opt-level=3'
 wasm-bindgen --target web --out-dir pkg --out-name segmo_wasm_mt "$MT_TARGET/wasm32-unknown-unknown/release/segmo.wasm"
 # The same with relaxed SIMD in our crate's kernels (fused multiply-add in the matrix and
-# attention blocks: ViT-B/14 224x224 on 2 threads 761-871 vs 904-972 ms, alternating runs),
+# attention blocks: ViT-B/14 on 2 threads 751 vs 868 ms at 224x224, 3.28 vs 3.95 s at 448x448),
 # loaded where the browser validates relaxed SIMD (not Safari). Our crate only, through
 # `-Z profile-rustflags`: burn's SIMD crate (macerator 0.5) does not compile with it. Only our
 # crate is rebuilt (the dependencies' flags are unchanged).
