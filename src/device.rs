@@ -195,12 +195,14 @@ impl ComputeDevice {
         if pref == DevicePreference::Cpu {
             return Ok(Self::cpu());
         }
-        #[cfg(not(gpu))]
-        return Self::resolve(pref, Err("this build is the threaded CPU module, which has no WebGPU".into()));
-        #[cfg(gpu)]
+        Self::resolve(pref, Self::gpu_async().await)
+    }
+
+    /// burn's wgpu device, set up on the first call, or why there is none.
+    #[cfg(gpu)]
+    async fn gpu_async() -> std::result::Result<Self, String> {
         let cached = GPU.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        #[cfg(gpu)]
-        let gpu = match cached {
+        match cached {
             Some(r) => r,
             None => {
                 let r = Device::wgpu_options()
@@ -211,9 +213,13 @@ impl ComputeDevice {
                 *GPU.lock().unwrap_or_else(|p| p.into_inner()) = Some(r.clone());
                 r
             }
-        };
-        #[cfg(gpu)]
-        Self::resolve(pref, gpu)
+        }
+    }
+
+    /// None in a build without the GPU side (the threaded browser module).
+    #[cfg(not(gpu))]
+    async fn gpu_async() -> std::result::Result<Self, String> {
+        Err("this build is the threaded CPU module, which has no WebGPU".into())
     }
 
     /// Reads a tensor back to the host. GPU failures (a lost device, out of memory) come back

@@ -487,6 +487,7 @@ mod avx512 {
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd128 {
     use super::{exp2_nonpositive, Packed, Rows, CHUNK, GROUPS, MAX_D, PANEL, ROWS};
+    use crate::cpu::gemm::simd128::madd;
     use std::arch::wasm32::*;
 
     /// Rows of the register block: 4 rows x 8 keys (or channels) are 8 accumulators, the
@@ -494,18 +495,6 @@ mod simd128 {
     const R: usize = 4;
     /// Rows per task, as the caller cuts them.
     const TASK: usize = GROUPS * ROWS;
-
-    #[inline(always)]
-    unsafe fn madd(a: v128, b: v128, c: v128) -> v128 {
-        #[cfg(target_feature = "relaxed-simd")]
-        {
-            f32x4_relaxed_madd(a, b, c)
-        }
-        #[cfg(not(target_feature = "relaxed-simd"))]
-        {
-            f32x4_add(c, f32x4_mul(a, b))
-        }
-    }
 
     /// Up to [`TASK`] query rows of one head against all its keys, [`R`] rows at a time.
     ///

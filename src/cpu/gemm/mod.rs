@@ -22,7 +22,7 @@
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-mod simd128;
+pub(crate) mod simd128;
 #[doc(hidden)]
 pub mod check;
 

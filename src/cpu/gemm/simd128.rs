@@ -47,8 +47,10 @@ impl Kernel for Simd128 {
     }
 }
 
+/// `a * b + c`: fused where the build has relaxed SIMD (www/build.sh's relaxed module), a
+/// multiply and an add otherwise. The attention kernel's blocks use it too.
 #[inline(always)]
-unsafe fn madd(a: v128, b: v128, c: v128) -> v128 {
+pub(crate) unsafe fn madd(a: v128, b: v128, c: v128) -> v128 {
     #[cfg(target_feature = "relaxed-simd")]
     {
         f32x4_relaxed_madd(a, b, c)
