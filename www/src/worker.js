@@ -76,7 +76,7 @@ async function create(id, { device, weights, wasm, threads, relaxedSimd }) {
   // Why the CPU, if it was not asked for, stays the first module's answer.
   const info = { ...segmo.device, threads: 1, simd: 'simd' };
   // On the CPU path a threaded module replaces this one (every core; the plain-SIMD build gives
-  // the same results, the relaxed one the same to the last bits of its sums). An
+  // the same results; the relaxed one differs in the last bits of its sums). An
   // explicit `wasm` URL names this module only, so it stays.
   if (info.backend === 'cpu' && !wasm) {
     const mt = await threadedSegmo(threads ?? Math.min(navigator.hardwareConcurrency || 1, 8), relaxedSimd);
