@@ -296,12 +296,25 @@ pub async fn masks_from_scores_async(
         .collect();
     // The colour model of frame t learns from the seeds of frames t-2..=t+2: one frame's
     // object seeds are few.
+    let change: Vec<Vec<u8>> = if densify.motion_prior_weight > 0.0 && densify.colour_prior_weight > 0.0 && objects.count > 0 {
+        crate::tracks::chain::par_map(clip.len(), |t| crate::masks::motion_prior::change_levels(&clip.frames, &tracks, t))
+    } else {
+        Vec::new()
+    };
     let colour_prior = |t: usize| -> Option<Vec<f32>> {
         if densify.colour_prior_weight <= 0.0 {
             return None;
         }
-        let window: Vec<(&[u8], &[Seed])> = (t.saturating_sub(PRIOR_FRAMES)..(t + PRIOR_FRAMES + 1).min(clip.len())).map(|u| (clip.frames[u].as_slice(), seeds[u].as_slice())).collect();
-        crate::masks::colour_model::object_probability(&clip.frames[t], &window, w, h)
+        let near = t.saturating_sub(PRIOR_FRAMES)..(t + PRIOR_FRAMES + 1).min(clip.len());
+        let window: Vec<(&[u8], &[Seed])> = near.clone().map(|u| (clip.frames[u].as_slice(), seeds[u].as_slice())).collect();
+        let mut p = crate::masks::colour_model::object_probability(&clip.frames[t], &window, w, h)?;
+        if !change.is_empty() {
+            let window: Vec<(&[u8], &[Seed])> = near.map(|u| (change[u].as_slice(), seeds[u].as_slice())).collect();
+            if let Some(q) = crate::masks::motion_prior::object_probability(&change[t], &window, w, h) {
+                crate::masks::motion_prior::combine(&mut p, &q, densify.motion_prior_weight);
+            }
+        }
+        Some(p)
     };
     let maps = if objects.count == 0 {
         vec![vec![0u8; w * h]; clip.len()]

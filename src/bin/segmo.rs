@@ -96,6 +96,14 @@ enum Cmd {
         /// list scores each value on the same tracks.
         #[arg(long, value_delimiter = ',')]
         extend_threshold: Vec<f32>,
+        /// Densifier: weight of the motion prior beside the colour prior (default 4); a list
+        /// scores each value on the same tracks.
+        #[arg(long, value_delimiter = ',')]
+        motion_prior: Vec<f32>,
+        /// Densifier: object labels past the distance cap stay where the prior's P(object) is
+        /// above this (default 0.9; 1 = never).
+        #[arg(long)]
+        prior_beats_cap: Option<f32>,
     },
     /// Long-range point tracks (DIS optical flow chained into trajectories): writes
     /// the tracks (.npz or .safetensors: xy [T,N,2], visible [T,N], confidence [T,N],
@@ -414,7 +422,7 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
                 overlay.display()
             );
         }
-        Cmd::EvalLite { data, sequences, weights, max_frames, device, out, heuristic, classifier_only, oracle, baseline, object_strides, colour_weight, colour_prior, window_stride, extend_threshold } => {
+        Cmd::EvalLite { data, sequences, weights, max_frames, device, out, heuristic, classifier_only, oracle, baseline, object_strides, colour_weight, colour_prior, window_stride, extend_threshold, motion_prior, prior_beats_cap } => {
             let dev = flow_device(&device)?;
             let mut opts = segmo::pipeline::LiteOptions::default();
             if let Some(c) = colour_prior {
@@ -423,19 +431,25 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
             if let Some(c) = colour_weight {
                 opts.densify.colour_weight = c;
             }
+            if let Some(p) = prior_beats_cap {
+                opts.densify.prior_beats_cap = p;
+            }
             if let Some(s) = window_stride {
                 opts.window_stride = s;
             }
             // Variants of the later stages, each scored on the same tracks and probabilities.
             let strides = if object_strides.is_empty() { vec![opts.max_object_strides] } else { object_strides };
             let extends = if extend_threshold.is_empty() { vec![opts.objects.extend_threshold] } else { extend_threshold };
+            let motions = if motion_prior.is_empty() { vec![opts.densify.motion_prior_weight] } else { motion_prior };
             let variants: Vec<segmo::pipeline::LiteOptions> = strides
                 .iter()
                 .flat_map(|&s| extends.iter().map(move |&e| (s, e)))
-                .map(|(s, e)| {
+                .flat_map(|(s, e)| motions.iter().map(move |&m| (s, e, m)))
+                .map(|(s, e, m)| {
                     let mut o = opts.clone();
                     o.max_object_strides = s;
                     o.objects.extend_threshold = e;
+                    o.densify.motion_prior_weight = m;
                     o
                 })
                 .collect();
@@ -468,7 +482,7 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
                 for (v, variant) in variants.iter().enumerate() {
                     let seg = segmo::pipeline::masks_from_scores(&clip, scored.clone(), variant, &dev, |_, _, _| {})?;
                     let label = if variants.len() > 1 {
-                        format!("{name} [strides {}, extend {}]", variant.max_object_strides, variant.objects.extend_threshold)
+                        format!("{name} [strides {}, extend {}, motion {}]", variant.max_object_strides, variant.objects.extend_threshold, variant.densify.motion_prior_weight)
                     } else {
                         name.clone()
                     };
@@ -494,7 +508,7 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
             }
             for (variant, scores) in variants.iter().zip(scores) {
                 if variants.len() > 1 {
-                    println!("\n== object strides {}, extend threshold {}", variant.max_object_strides, variant.objects.extend_threshold);
+                    println!("\n== object strides {}, extend threshold {}, motion prior {}", variant.max_object_strides, variant.objects.extend_threshold, variant.densify.motion_prior_weight);
                 }
                 print!("{}", segmo::eval::EvalReport::new(scores, Default::default()).table());
             }

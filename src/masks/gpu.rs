@@ -14,6 +14,9 @@ pub struct Batch {
     dist: burn::cubecl::server::Handle,
     label: burn::cubecl::server::Handle,
     cap: f32,
+    /// Per frame P(object) (empty: no prior), for the cap's exemption.
+    priors: Vec<Vec<f32>>,
+    prior_beats_cap: f32,
 }
 
 /// Queues the sweeps for `frames` (RGBA8, `w x h` each) with their seeds and colour priors
@@ -65,7 +68,12 @@ pub fn queue(gpu: &Gpu, frames: &[&[u8]], seeds: &[Vec<Seed>], p_object: &[Optio
             gpu.run_groups("densify_sweep", KERNEL, [1, 1, frames.len() as u32], vec![rgb.clone(), dist.clone(), label.clone(), unary.clone(), params])?;
         }
     }
-    Ok(Batch { frames: frames.len(), pixels, dist, label, cap: opts.max_object_distance })
+    let priors: Vec<Vec<f32>> = if use_unary && opts.prior_beats_cap < 1.0 {
+        p_object.iter().map(|p| p.clone().unwrap_or_default()).collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Batch { frames: frames.len(), pixels, dist, label, cap: opts.max_object_distance, priors, prior_beats_cap: opts.prior_beats_cap })
 }
 
 impl Batch {
@@ -74,7 +82,8 @@ impl Batch {
             .map(|f| {
                 let r = f * self.pixels..(f + 1) * self.pixels;
                 let mut l: Vec<u8> = label[r.clone()].iter().map(|&v| v as u8).collect();
-                apply_cap(&dist[r], &mut l, self.cap);
+                let prior = self.priors.get(f).filter(|p| p.len() == self.pixels).map(|p| p.as_slice());
+                apply_cap(&dist[r], &mut l, self.cap, prior, self.prior_beats_cap);
                 l
             })
             .collect()

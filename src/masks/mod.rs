@@ -2,6 +2,7 @@
 
 pub mod colour_model;
 pub mod densify;
+pub mod motion_prior;
 #[cfg(gpu)]
 pub mod gpu;
 
