@@ -104,6 +104,10 @@ enum Cmd {
         /// above this (default 0.9; 1 = never).
         #[arg(long)]
         prior_beats_cap: Option<f32>,
+        /// Objects: P(moving) scaled by motion persistence between LO:HI, or `off` (the
+        /// default); a list scores each on the same tracks.
+        #[arg(long, value_delimiter = ',')]
+        persistence_gate: Vec<String>,
     },
     /// Long-range point tracks (DIS optical flow chained into trajectories): writes
     /// the tracks (.npz or .safetensors: xy [T,N,2], visible [T,N], confidence [T,N],
@@ -355,6 +359,20 @@ fn load_classifier(path: Option<&std::path::Path>, dev: &ComputeDevice) -> Resul
     segmo::motion::MotionClassifier::from_file_bytes(&bytes, &dev.device).map_err(|e| SegmoError::io(&path, e))
 }
 
+/// `off` or `LO:HI` (eval-lite's `--persistence-gate`).
+fn parse_gate(s: &str) -> Result<Option<[f32; 2]>, SegmoError> {
+    if s == "off" {
+        return Ok(None);
+    }
+    let bad = || SegmoError::BadInput(format!("--persistence-gate {s}: expected `off` or LO:HI with 0 <= LO < HI <= 1"));
+    let (lo, hi) = s.split_once(':').ok_or_else(bad)?;
+    let (lo, hi): (f32, f32) = (lo.parse().map_err(|_| bad())?, hi.parse().map_err(|_| bad())?);
+    if !(0.0..1.0).contains(&lo) || !(hi > lo && hi <= 1.0) {
+        return Err(bad());
+    }
+    Ok(Some([lo, hi]))
+}
+
 /// `~/.cache/<name>` (the temp dir when there is no home).
 fn home_cache(name: &str) -> PathBuf {
     let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
@@ -422,7 +440,7 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
                 overlay.display()
             );
         }
-        Cmd::EvalLite { data, sequences, weights, max_frames, device, out, heuristic, classifier_only, oracle, baseline, object_strides, colour_weight, colour_prior, window_stride, extend_threshold, motion_prior, prior_beats_cap } => {
+        Cmd::EvalLite { data, sequences, weights, max_frames, device, out, heuristic, classifier_only, oracle, baseline, object_strides, colour_weight, colour_prior, window_stride, extend_threshold, motion_prior, prior_beats_cap, persistence_gate } => {
             let dev = flow_device(&device)?;
             let mut opts = segmo::pipeline::LiteOptions::default();
             if let Some(c) = colour_prior {
@@ -441,15 +459,22 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
             let strides = if object_strides.is_empty() { vec![opts.max_object_strides] } else { object_strides };
             let extends = if extend_threshold.is_empty() { vec![opts.objects.extend_threshold] } else { extend_threshold };
             let motions = if motion_prior.is_empty() { vec![opts.densify.motion_prior_weight] } else { motion_prior };
+            let gates: Vec<Option<[f32; 2]>> = if persistence_gate.is_empty() {
+                vec![opts.persistence_gate]
+            } else {
+                persistence_gate.iter().map(|g| parse_gate(g)).collect::<Result<_, _>>()?
+            };
             let variants: Vec<segmo::pipeline::LiteOptions> = strides
                 .iter()
                 .flat_map(|&s| extends.iter().map(move |&e| (s, e)))
                 .flat_map(|(s, e)| motions.iter().map(move |&m| (s, e, m)))
-                .map(|(s, e, m)| {
+                .flat_map(|(s, e, m)| gates.iter().map(move |&g| (s, e, m, g)))
+                .map(|(s, e, m, g)| {
                     let mut o = opts.clone();
                     o.max_object_strides = s;
                     o.objects.extend_threshold = e;
                     o.densify.motion_prior_weight = m;
+                    o.persistence_gate = g;
                     o
                 })
                 .collect();
@@ -482,7 +507,7 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
                 for (v, variant) in variants.iter().enumerate() {
                     let seg = segmo::pipeline::masks_from_scores(&clip, scored.clone(), variant, &dev, |_, _, _| {})?;
                     let label = if variants.len() > 1 {
-                        format!("{name} [strides {}, extend {}, motion {}]", variant.max_object_strides, variant.objects.extend_threshold, variant.densify.motion_prior_weight)
+                        format!("{name} [strides {}, extend {}, motion {}, gate {:?}]", variant.max_object_strides, variant.objects.extend_threshold, variant.densify.motion_prior_weight, variant.persistence_gate)
                     } else {
                         name.clone()
                     };
@@ -508,7 +533,7 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
             }
             for (variant, scores) in variants.iter().zip(scores) {
                 if variants.len() > 1 {
-                    println!("\n== object strides {}, extend threshold {}, motion prior {}", variant.max_object_strides, variant.objects.extend_threshold, variant.densify.motion_prior_weight);
+                    println!("\n== object strides {}, extend threshold {}, motion prior {}, persistence gate {:?}", variant.max_object_strides, variant.objects.extend_threshold, variant.densify.motion_prior_weight, variant.persistence_gate);
                 }
                 print!("{}", segmo::eval::EvalReport::new(scores, Default::default()).table());
             }
@@ -775,4 +800,19 @@ fn flow_device(pref: &str) -> Result<ComputeDevice, SegmoError> {
     };
     eprintln!("optical flow on {}", dev.info);
     Ok(dev)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_gate;
+
+    #[test]
+    fn persistence_gates_parse_and_bad_ones_say_what_is_expected() {
+        assert_eq!(parse_gate("off").unwrap(), None);
+        assert_eq!(parse_gate("0.5:0.9").unwrap(), Some([0.5, 0.9]));
+        for bad in ["0.9:0.5", "0.5", "a:b", "-0.1:0.5", "0.5:1.5", ""] {
+            let e = parse_gate(bad).unwrap_err().to_string();
+            assert!(e.contains("expected `off` or LO:HI"), "{bad}: {e}");
+        }
+    }
 }

@@ -3,6 +3,7 @@
 pub mod colour_model;
 pub mod densify;
 pub mod motion_prior;
+pub mod seed_histogram;
 #[cfg(gpu)]
 pub mod gpu;
 

@@ -14,34 +14,15 @@
 //! object with parallax also changes, but it only matters where an object's seeds reach.
 
 use super::densify::Seed;
-use crate::baseline::homography::{estimate, Homography};
-use crate::tracks::Tracks;
+use super::seed_histogram::SeedHistograms;
+use crate::baseline::homography::Homography;
 
 /// Levels of the change histogram: about 2.5 per doubling, up to a change of ~64.
 pub const LEVELS: usize = 16;
 const SMOOTHING: f32 = 0.5;
-/// RANSAC inlier distance, px (one frame apart, as the classifier's one-frame residual).
-const INLIER_PX: f64 = 1.25;
 
 fn level(change: f32) -> u8 {
     (((1.0 + change.max(0.0)).log2() * 2.5) as usize).min(LEVELS - 1) as u8
-}
-
-/// Camera motion from frame `a` to `b`: the dominant planar motion of the tracks visible in
-/// both, identity without one (too few tracks, or no consensus).
-pub(crate) fn camera_motion(tracks: &Tracks, a: usize, b: usize, seed: u64) -> Homography {
-    let n = tracks.n;
-    let ids: Vec<usize> = (0..n).filter(|&j| tracks.visible[a * n + j] && tracks.visible[b * n + j]).collect();
-    if ids.len() < 8 {
-        return Homography::IDENTITY;
-    }
-    let pt = |f: usize, j: usize| {
-        let [x, y] = tracks.xy[f * n + j];
-        (x as f64, y as f64)
-    };
-    let src: Vec<_> = ids.iter().map(|&j| pt(a, j)).collect();
-    let dst: Vec<_> = ids.iter().map(|&j| pt(b, j)).collect();
-    estimate(&src, &dst, (tracks.width, tracks.height), 200, INLIER_PX, seed).unwrap_or(Homography::IDENTITY)
 }
 
 /// Bilinear RGB of an RGBA8 frame at (x, y); None outside it.
@@ -62,14 +43,11 @@ fn sample(rgba: &[u8], w: usize, h: usize, x: f64, y: f64) -> Option<[f32; 3]> {
 
 /// Change level of every pixel of frame `t` (`w x h`, levels 0..[`LEVELS`]): the smaller of
 /// its camera-compensated differences from frames t-1 and t+1 (where they exist and the pixel
-/// maps inside them).
-pub fn change_levels(frames: &[Vec<u8>], tracks: &Tracks, t: usize) -> Vec<u8> {
-    let (w, h) = (tracks.width, tracks.height);
-    let neighbours: Vec<(usize, Homography)> = [t.checked_sub(1), Some(t + 1).filter(|&u| u < frames.len())]
-        .into_iter()
-        .flatten()
-        .map(|u| (u, camera_motion(tracks, t, u, 0x3A7 + (t * 2 + (u > t) as usize) as u64)))
-        .collect();
+/// maps inside them), with `camera` from [`crate::motion::ego_residual::camera_motions`].
+pub(crate) fn change_levels(frames: &[Vec<u8>], camera: &[Homography], w: usize, h: usize, t: usize) -> Vec<u8> {
+    let back = t.checked_sub(1).map(|u| (u, camera[u].inverse().unwrap_or(Homography::IDENTITY)));
+    let forward = (t + 1 < frames.len()).then(|| (t + 1, camera[t]));
+    let neighbours: Vec<(usize, Homography)> = back.into_iter().chain(forward).collect();
     let cur = &frames[t];
     let mut out = vec![0u8; w * h];
     for y in 0..h {
@@ -92,33 +70,16 @@ pub fn change_levels(frames: &[Vec<u8>], tracks: &Tracks, t: usize) -> Vec<u8> {
 /// at the seeds of `frames` (each frame's levels with its seeds; object seeds have labels >
 /// 0). None when either class has no seed.
 pub fn object_probability(target: &[u8], frames: &[(&[u8], &[Seed])], w: usize, h: usize) -> Option<Vec<f32>> {
-    let (mut obj, mut bg) = ([0f32; LEVELS], [0f32; LEVELS]);
+    let mut hist = SeedHistograms::new(LEVELS);
     for (levels, seeds) in frames {
         for s in seeds.iter() {
             let (x, y) = (s.x.round(), s.y.round());
-            if !(x >= 0.0 && y >= 0.0 && (x as usize) < w && (y as usize) < h) {
-                continue;
-            }
-            let l = levels[y as usize * w + x as usize] as usize;
-            if s.label > 0 {
-                obj[l] += 1.0;
-            } else {
-                bg[l] += 1.0;
+            if x >= 0.0 && y >= 0.0 && (x as usize) < w && (y as usize) < h {
+                hist.add(levels[y as usize * w + x as usize] as usize, s.label > 0);
             }
         }
     }
-    let (n_obj, n_bg) = (obj.iter().sum::<f32>(), bg.iter().sum::<f32>());
-    if n_obj == 0.0 || n_bg == 0.0 {
-        return None;
-    }
-    let spread = SMOOTHING * LEVELS as f32;
-    let per_level: Vec<f32> = (0..LEVELS)
-        .map(|l| {
-            let po = (obj[l] + SMOOTHING) / (n_obj + spread);
-            let pb = (bg[l] + SMOOTHING) / (n_bg + spread);
-            po / (po + pb)
-        })
-        .collect();
+    let per_level = hist.object_probability(SMOOTHING)?;
     Some(target.iter().map(|&l| per_level[l as usize]).collect())
 }
 
@@ -137,6 +98,7 @@ pub fn combine(p: &mut [f32], q: &[f32], weight: f32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tracks::Tracks;
 
     fn texture(x: f32, y: f32) -> u8 {
         (128.0 + 60.0 * (0.45 * x).sin() * (0.37 * y).cos() + 40.0 * (0.13 * x + 0.29 * y).sin()) as u8
@@ -183,7 +145,8 @@ mod tests {
     fn the_mover_changes_and_the_panning_background_does_not() {
         let (frames, tracks, inside) = scene(3);
         let (w, h) = (tracks.width, tracks.height);
-        let levels = change_levels(&frames, &tracks, 1);
+        let camera = crate::motion::ego_residual::camera_motions(&tracks);
+        let levels = change_levels(&frames, &camera, w, h, 1);
         let (mut on, mut off) = ((0usize, 0usize), (0usize, 0usize));
         for y in 0..h {
             for x in 2..w - 2 {
@@ -202,7 +165,7 @@ mod tests {
         assert!(off.0 * 100 < off.1 * 2, "background: {} of {} pixels changed", off.0, off.1);
         // The first and last frames have one neighbour each and still find the square.
         for t in [0, 2] {
-            let l = change_levels(&frames, &tracks, t);
+            let l = change_levels(&frames, &camera, w, h, t);
             let changed = (0..w * h).filter(|&i| inside(t, i % w, i / w) && l[i] >= 8).count();
             assert!(changed * 3 > 16 * 16 * 2, "frame {t}: {changed} square pixels changed");
         }

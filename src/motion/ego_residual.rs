@@ -84,6 +84,15 @@ fn fill(out: &mut [f32], tracks: &Tracks, k: usize, c: usize, gap: usize, pair: 
     }
 }
 
+/// Camera motion from each frame to the next: the dominant planar motion of the tracks
+/// visible in both, as the one-frame residual channel fits it; identity without one (too few
+/// tracks, or no consensus). Frame t's motion back to t-1 is the inverse of entry t-1.
+pub(crate) fn camera_motions(tracks: &Tracks) -> Vec<Homography> {
+    crate::tracks::chain::par_map(tracks.frames.saturating_sub(1), |t| {
+        pair_residuals(tracks, t, t + 1, inlier_px(1), 0x3A7 + t as u64).plane.map_or(Homography::IDENTITY, |(h, _, _)| h)
+    })
+}
+
 /// Matches of the tracks visible at frames `a` and `b`.
 fn pair_points(tracks: &Tracks, a: usize, b: usize) -> (Vec<usize>, Vec<Point>, Vec<Point>) {
     let n = tracks.n;

@@ -17,6 +17,7 @@ pub mod init;
 pub mod inputs;
 pub mod layers;
 pub(crate) mod plane_parallax;
+pub mod persistence;
 pub mod point_decoder;
 pub mod track_input;
 pub mod track_transformer;
