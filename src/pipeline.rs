@@ -112,8 +112,7 @@ pub async fn classify_windows_async(clf: &MotionClassifier, input: &ClassifierIn
     if starts.last() != Some(&(t - len)) {
         starts.push(t - len);
     }
-    let mut sum = vec![0.0f64; n];
-    let mut count = vec![0usize; n];
+    let mut jobs: Vec<(usize, Vec<usize>)> = Vec::new();
     for &start in &starts {
         let eligible: Vec<usize> = (0..n).filter(|&j| input.visible_count(j, start, len) >= 2).collect();
         if eligible.is_empty() {
@@ -122,17 +121,38 @@ pub async fn classify_windows_async(clf: &MotionClassifier, input: &ClassifierIn
         // Interleaved chunks: each holds tracks from all over the frame, like a training window.
         let chunks = eligible.len().div_ceil(tracks.max(1));
         for c in 0..chunks {
-            let members: Vec<usize> = eligible.iter().skip(c).step_by(chunks).copied().collect();
-            let window = input.window(&members, start, len, false, false);
-            let logits = crate::device::read_tensor_async(clf.logits(&window)?).await?;
-            for (&j, z) in members.iter().zip(logits) {
-                sum[j] += z as f64;
-                count[j] += 1;
-            }
+            jobs.push((start, eligible.iter().skip(c).step_by(chunks).copied().collect()));
+        }
+    }
+    let logits = window_logits(clf, input, &jobs, len).await?;
+    // Summed in window order whichever way they were computed: identical probabilities.
+    let mut sum = vec![0.0f64; n];
+    let mut count = vec![0usize; n];
+    for ((_, members), logits) in jobs.iter().zip(logits) {
+        for (&j, z) in members.iter().zip(logits) {
+            sum[j] += z as f64;
+            count[j] += 1;
         }
     }
     let probs = sum.iter().zip(&count).map(|(&s, &c)| if c == 0 { 0.0 } else { 1.0 / (1.0 + (-s / c as f64).exp()) as f32 }).collect();
     Ok((probs, count))
+}
+
+/// The classifier's logits for each `(start, members)` window of `len` frames.
+async fn window_logits(clf: &MotionClassifier, input: &ClassifierInput, jobs: &[(usize, Vec<usize>)], len: usize) -> Result<Vec<Vec<f32>>> {
+    let one = |(start, members): &(usize, Vec<usize>)| clf.logits(&input.window(members, *start, len, false, false));
+    // On the native CPU backend a window of 256 tracks is too small for the backend to spread
+    // one op over the cores, so windows run side by side instead. GPUs queue their own work,
+    // and the browser's CPU module has no blocking read.
+    #[cfg(all(threads, not(target_family = "wasm")))]
+    if crate::cpu::is_cpu_inference(&clf.device) {
+        return crate::tracks::chain::par_map(jobs.len(), |i| one(&jobs[i]).and_then(|t| pollster::block_on(crate::device::read_tensor_async(t)))).into_iter().collect();
+    }
+    let mut out = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        out.push(crate::device::read_tensor_async(one(job)?).await?);
+    }
+    Ok(out)
 }
 
 /// Seeds of frame `t`: visible points of object tracks (their id) and of tracks unlikely to

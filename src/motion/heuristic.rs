@@ -10,6 +10,7 @@
 
 use super::ego_residual::{median, pair_residuals};
 use super::plane_parallax::{best_focal, Intrinsics, Parallax, ParallaxPair};
+use crate::tracks::chain::par_map;
 use crate::tracks::Tracks;
 
 /// Frames between the two ends of a compared pair.
@@ -27,9 +28,10 @@ pub fn residual_scores(tracks: &Tracks) -> (Vec<f32>, Vec<usize>) {
     let mut votes = vec![0u32; n];
     let mut seen = vec![0u32; n];
     let gap = GAP.min(t_len.saturating_sub(1)).max(1);
-    // Pairs without a trustworthy camera motion vote for nothing.
-    let fitted: Vec<_> = (0..t_len.saturating_sub(gap))
-        .map(|t| pair_residuals(tracks, t, t + gap, INLIER_PX, 0x4E0 + t as u64))
+    // Pairs without a trustworthy camera motion vote for nothing. Each pair's fit is seeded by
+    // its frame, so fitting them in parallel changes nothing.
+    let fitted: Vec<_> = par_map(t_len.saturating_sub(gap), |t| pair_residuals(tracks, t, t + gap, INLIER_PX, 0x4E0 + t as u64))
+        .into_iter()
         .filter(|p| p.fitted)
         .collect();
     let pairs: Vec<(Vec<usize>, Vec<f64>, Option<ParallaxPair>)> = fitted
@@ -41,13 +43,10 @@ pub fn residual_scores(tracks: &Tracks) -> (Vec<f32>, Vec<usize>) {
         .collect();
     let parallax: Vec<&ParallaxPair> = pairs.iter().filter_map(|(_, _, p)| p.as_ref()).collect();
     let k = best_focal(&parallax, tracks.width, tracks.height, &FOCAL_SCALES, INLIER_PX).map(|i| Intrinsics::guess(tracks.width, tracks.height, FOCAL_SCALES[i]));
-    let explained: Vec<Option<Parallax>> = pairs
-        .iter()
-        .map(|(_, _, p)| match (k, p) {
-            (Some(k), Some(p)) => p.parallax(k, INLIER_PX),
-            _ => None,
-        })
-        .collect();
+    let explained: Vec<Option<Parallax>> = par_map(pairs.len(), |i| match (k, &pairs[i].2) {
+        (Some(k), Some(p)) => p.parallax(k, INLIER_PX),
+        _ => None,
+    });
     // A static point keeps its height over the plane from pair to pair; a mover that happens
     // to travel along the epipolar lines (a walker the camera follows) does not, so pairs
     // whose height strays from the track's median are not explained by parallax.

@@ -116,19 +116,24 @@ pub(crate) fn fundamental(h: &Homography, k: Intrinsics, t: [f64; 3]) -> Fundame
 /// leave the most matches within `inlier_px` of their epipolar lines, summed over `pairs`;
 /// `None` when no pair decomposes.
 pub(crate) fn best_focal(pairs: &[&ParallaxPair], width: usize, height: usize, scales: &[f64], inlier_px: f64) -> Option<usize> {
-    let mut best: Option<(usize, usize)> = None;
-    for (i, &s) in scales.iter().enumerate() {
-        let k = Intrinsics::guess(width, height, s);
-        let mut kept = 0;
-        let mut any = false;
+    // Scales are scored independently (in parallel where threads exist), then compared in
+    // order, so the first of equally good scales wins either way.
+    let kept: Vec<Option<usize>> = crate::tracks::chain::par_map(scales.len(), |i| {
+        let k = Intrinsics::guess(width, height, scales[i]);
+        let mut kept = None;
         for p in pairs {
             if let Some(r) = p.residuals(k, inlier_px) {
-                any = true;
-                kept += r.iter().filter(|&&d| d <= inlier_px).count();
+                *kept.get_or_insert(0) += r.iter().filter(|&&d| d <= inlier_px).count();
             }
         }
-        if any && best.is_none_or(|(_, b)| kept > b) {
-            best = Some((i, kept));
+        kept
+    });
+    let mut best: Option<(usize, usize)> = None;
+    for (i, kept) in kept.into_iter().enumerate() {
+        if let Some(kept) = kept {
+            if best.is_none_or(|(_, b)| kept > b) {
+                best = Some((i, kept));
+            }
         }
     }
     best.map(|(i, _)| i)
