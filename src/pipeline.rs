@@ -313,11 +313,12 @@ pub async fn masks_from_scores_async(
     let (w, h) = (clip.width as usize, clip.height as usize);
     progress("objects", 0, 1);
     let s = Stopwatch::start();
-    // One-frame camera motion, shared by the persistence gate and the densifier's motion prior.
-    let needs_camera = opts.persistence_gate.is_some() || (opts.densify.motion_prior_weight > 0.0 && opts.densify.colour_prior_weight > 0.0);
-    let camera = if needs_camera { crate::motion::ego_residual::camera_motions(&tracks) } else { Vec::new() };
+    // One-frame camera motion, shared by the persistence gate and the densifier's motion prior,
+    // fitted only when one of them runs.
+    let camera = std::cell::OnceCell::new();
+    let camera = || camera.get_or_init(|| crate::motion::ego_residual::camera_motions(&tracks));
     if let Some(bounds) = opts.persistence_gate {
-        crate::motion::persistence::gate(&mut probs, &crate::motion::persistence::persistence(&tracks, &camera), bounds);
+        crate::motion::persistence::gate(&mut probs, &crate::motion::persistence::persistence(&tracks, camera()), bounds);
     }
     let stride = opts.tracker.tracks.grid_stride.unwrap_or_else(|| default_grid_stride(w, h));
     let classified_probs: Vec<f32> = probs.iter().zip(&classified).map(|(&p, &c)| if c > 0 { p } else { 0.0 }).collect();
@@ -333,8 +334,9 @@ pub async fn masks_from_scores_async(
         .collect();
     // The colour model of frame t learns from the seeds of frames t-2..=t+2: one frame's
     // object seeds are few.
-    let change: Vec<Vec<u8>> = if densify.motion_prior_weight > 0.0 && densify.colour_prior_weight > 0.0 && objects.count > 0 {
-        crate::tracks::chain::par_map(clip.len(), |t| crate::masks::motion_prior::change_levels(&clip.frames, &camera, w, h, t))
+    let change: Vec<Vec<u8>> = if densify.uses_motion_prior() && objects.count > 0 {
+        let camera = camera();
+        crate::tracks::chain::par_map(clip.len(), |t| crate::masks::motion_prior::change_levels(&clip.frames, camera, w, h, t))
     } else {
         Vec::new()
     };

@@ -47,6 +47,13 @@ impl Default for DensifyOptions {
     }
 }
 
+impl DensifyOptions {
+    /// The motion prior acts through the colour prior's weight, so it needs both.
+    pub fn uses_motion_prior(&self) -> bool {
+        self.motion_prior_weight > 0.0 && self.colour_prior_weight > 0.0
+    }
+}
+
 /// Default [`DensifyOptions::colour_prior_weight`].
 pub const COLOUR_PRIOR_WEIGHT: f32 = 5.0;
 
