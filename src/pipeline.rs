@@ -9,6 +9,7 @@ use crate::clip::{Clip, LabelMap};
 use crate::clock::Stopwatch;
 use crate::device::ComputeDevice;
 use crate::error::{Result, SegmoError};
+use crate::masks::trackless::TracklessOptions;
 use crate::masks::{geodesic_labels, DensifyOptions, Seed};
 use crate::motion::inputs::ClassifierInput;
 use crate::motion::track_input::{assemble_lite, lite_input};
@@ -44,6 +45,15 @@ pub struct LiteOptions {
     /// run once at 0.75:0.95, went down (0.669 -> 0.660: the slow bear and the articulated
     /// dancer lose mover tracks, boat's wake gains): see the model card.
     pub persistence_gate: Option<[f32; 2]>,
+    /// Background seeds in the trackless, still cells of the track grid far from every object
+    /// ([`crate::masks::trackless`]); None = none. On by default since session 23: decided on
+    /// the thirteen training sequences (J&F 0.556 -> 0.574, surf 0.32 -> 0.56, motocross-bumps
+    /// 0.70 -> 0.74; six sequences lose 0.003-0.020); the held-out four, run once, moved by
+    /// -0.0005 to -0.012 each (0.669 -> 0.664).
+    pub trackless_background: Option<TracklessOptions>,
+    /// Regions of one label smaller than this fraction of the frame take the label around them
+    /// ([`crate::masks::specks`]); None = kept.
+    pub min_region: Option<f32>,
 }
 
 impl Default for LiteOptions {
@@ -61,6 +71,8 @@ impl Default for LiteOptions {
             densify: DensifyOptions::default(),
             max_object_strides: 10.0,
             persistence_gate: None,
+            trackless_background: Some(crate::masks::trackless::TRACKLESS),
+            min_region: None,
         }
     }
 }
@@ -168,6 +180,14 @@ pub fn frame_seeds(tracks: &Tracks, probs: &[f32], classified: &[usize], objects
             Seed { x, y, label: objects.object[j] }
         })
         .collect()
+}
+
+/// [`crate::masks::trackless::background_seeds`] for frame `t`, given its track seeds.
+fn trackless_seeds(tracks: &Tracks, seeds: &[Seed], change: Option<&[u8]>, t: usize, stride: usize, opts: &TracklessOptions) -> Vec<Seed> {
+    let n = tracks.n;
+    let points: Vec<[f32; 2]> = (0..n).filter(|&j| tracks.visible[t * n + j]).map(|j| tracks.xy[t * n + j]).collect();
+    let objects: Vec<[f32; 2]> = seeds.iter().filter(|s| s.label > 0).map(|s| [s.x, s.y]).collect();
+    crate::masks::trackless::background_seeds(&points, &objects, change, tracks.width, tracks.height, stride, opts)
 }
 
 /// What decides which tracks move.
@@ -329,17 +349,23 @@ pub async fn masks_from_scores_async(
         max_object_distance: opts.densify.max_object_distance.min(opts.max_object_strides * stride as f32),
         ..opts.densify.clone()
     };
-    let seeds: Vec<Vec<Seed>> = (0..clip.len())
+    let mut seeds: Vec<Vec<Seed>> = (0..clip.len())
         .map(|t| if objects.count == 0 { Vec::new() } else { frame_seeds(&tracks, &probs, &classified, &objects, opts.objects.extend_threshold, t) })
         .collect();
-    // The colour model of frame t learns from the seeds of frames t-2..=t+2: one frame's
-    // object seeds are few.
-    let change: Vec<Vec<u8>> = if densify.uses_motion_prior() && objects.count > 0 {
+    let change: Vec<Vec<u8>> = if (densify.uses_motion_prior() || opts.trackless_background.is_some()) && objects.count > 0 {
         let camera = camera();
         crate::tracks::chain::par_map(clip.len(), |t| crate::masks::motion_prior::change_levels(&clip.frames, camera, w, h, t))
     } else {
         Vec::new()
     };
+    if let Some(fill) = opts.trackless_background.filter(|_| objects.count > 0) {
+        for (t, s) in seeds.iter_mut().enumerate() {
+            let extra = trackless_seeds(&tracks, s, change.get(t).map(|c| c.as_slice()), t, stride, &fill);
+            s.extend(extra);
+        }
+    }
+    // The colour model of frame t learns from the seeds of frames t-2..=t+2: one frame's
+    // object seeds are few.
     let colour_prior = |t: usize| -> Option<Vec<f32>> {
         if densify.colour_prior_weight <= 0.0 {
             return None;
@@ -347,7 +373,7 @@ pub async fn masks_from_scores_async(
         let near = t.saturating_sub(PRIOR_FRAMES)..(t + PRIOR_FRAMES + 1).min(clip.len());
         let window: Vec<(&[u8], &[Seed])> = near.clone().map(|u| (clip.frames[u].as_slice(), seeds[u].as_slice())).collect();
         let mut p = crate::masks::colour_model::object_probability(&clip.frames[t], &window, w, h)?;
-        if !change.is_empty() {
+        if densify.uses_motion_prior() && !change.is_empty() {
             let window: Vec<(&[u8], &[Seed])> = near.map(|u| (change[u].as_slice(), seeds[u].as_slice())).collect();
             if let Some(q) = crate::masks::motion_prior::object_probability(&change[t], &window, w, h) {
                 crate::masks::motion_prior::combine(&mut p, &q, densify.motion_prior_weight);
@@ -364,6 +390,13 @@ pub async fn masks_from_scores_async(
         progress("masks", 0, clip.len());
         crate::tracks::chain::par_map(clip.len(), |t| geodesic_labels(&clip.frames[t], w, h, &seeds[t], colour_prior(t).as_deref(), &densify))
     };
+    let mut maps = maps;
+    if let Some(frac) = opts.min_region.filter(|_| objects.count > 0) {
+        let min_area = (frac * (w * h) as f32).round() as usize;
+        for m in maps.iter_mut() {
+            crate::masks::specks::absorb_small_regions(m, w, h, min_area);
+        }
+    }
     progress("masks", clip.len(), clip.len());
     let labels: Vec<LabelMap> = maps.into_iter().map(|labels| LabelMap { width: clip.width, height: clip.height, labels }).collect();
     times.masks = s.ms();

@@ -108,6 +108,14 @@ enum Cmd {
         /// default); a list scores each on the same tracks.
         #[arg(long, value_delimiter = ',')]
         persistence_gate: Vec<String>,
+        /// Densifier: background seeds in trackless, still cells of the track grid farther than
+        /// this many grid strides from every object point, or `off`; a list scores each.
+        #[arg(long, value_delimiter = ',')]
+        trackless_background: Vec<String>,
+        /// Masks: regions smaller than this fraction of the frame take the label around them,
+        /// or `off`; a list scores each.
+        #[arg(long, value_delimiter = ',')]
+        min_region: Vec<String>,
     },
     /// Long-range point tracks (DIS optical flow chained into trajectories): writes
     /// the tracks (.npz or .safetensors: xy [T,N,2], visible [T,N], confidence [T,N],
@@ -373,6 +381,28 @@ fn parse_gate(s: &str) -> Result<Option<[f32; 2]>, SegmoError> {
     Ok(Some([lo, hi]))
 }
 
+/// `off` or a reach in grid strides (eval-lite's `--trackless-background`).
+fn parse_reach(s: &str) -> Result<Option<f32>, SegmoError> {
+    if s == "off" {
+        return Ok(None);
+    }
+    match s.parse::<f32>() {
+        Ok(r) if r.is_finite() && r >= 0.0 => Ok(Some(r)),
+        _ => Err(SegmoError::BadInput(format!("--trackless-background {s}: expected `off` or a reach in grid strides >= 0"))),
+    }
+}
+
+/// `off` or a fraction of the frame in [0, 1) (eval-lite's `--min-region`).
+fn parse_fraction(s: &str) -> Result<Option<f32>, SegmoError> {
+    if s == "off" {
+        return Ok(None);
+    }
+    match s.parse::<f32>() {
+        Ok(r) if (0.0..1.0).contains(&r) => Ok(Some(r)),
+        _ => Err(SegmoError::BadInput(format!("--min-region {s}: expected `off` or a fraction of the frame in [0, 1)"))),
+    }
+}
+
 /// `~/.cache/<name>` (the temp dir when there is no home).
 fn home_cache(name: &str) -> PathBuf {
     let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
@@ -440,7 +470,7 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
                 overlay.display()
             );
         }
-        Cmd::EvalLite { data, sequences, weights, max_frames, device, out, heuristic, classifier_only, oracle, baseline, object_strides, colour_weight, colour_prior, window_stride, extend_threshold, motion_prior, prior_beats_cap, persistence_gate } => {
+        Cmd::EvalLite { data, sequences, weights, max_frames, device, out, heuristic, classifier_only, oracle, baseline, object_strides, colour_weight, colour_prior, window_stride, extend_threshold, motion_prior, prior_beats_cap, persistence_gate, trackless_background, min_region } => {
             let dev = flow_device(&device)?;
             let mut opts = segmo::pipeline::LiteOptions::default();
             if let Some(c) = colour_prior {
@@ -464,17 +494,32 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
             } else {
                 persistence_gate.iter().map(|g| parse_gate(g)).collect::<Result<_, _>>()?
             };
+            let fills: Vec<Option<segmo::masks::trackless::TracklessOptions>> = if trackless_background.is_empty() {
+                vec![opts.trackless_background]
+            } else {
+                let base = opts.trackless_background.unwrap_or(segmo::masks::trackless::TRACKLESS);
+                trackless_background.iter().map(|r| Ok(parse_reach(r)?.map(|reach_strides| segmo::masks::trackless::TracklessOptions { reach_strides, ..base }))).collect::<Result<_, SegmoError>>()?
+            };
+            let regions: Vec<Option<f32>> = if min_region.is_empty() {
+                vec![opts.min_region]
+            } else {
+                min_region.iter().map(|r| parse_fraction(r)).collect::<Result<_, _>>()?
+            };
             let variants: Vec<segmo::pipeline::LiteOptions> = strides
                 .iter()
                 .flat_map(|&s| extends.iter().map(move |&e| (s, e)))
                 .flat_map(|(s, e)| motions.iter().map(move |&m| (s, e, m)))
                 .flat_map(|(s, e, m)| gates.iter().map(move |&g| (s, e, m, g)))
-                .map(|(s, e, m, g)| {
+                .flat_map(|(s, e, m, g)| fills.iter().map(move |&f| (s, e, m, g, f)))
+                .flat_map(|(s, e, m, g, f)| regions.iter().map(move |&r| (s, e, m, g, f, r)))
+                .map(|(s, e, m, g, f, r)| {
                     let mut o = opts.clone();
                     o.max_object_strides = s;
                     o.objects.extend_threshold = e;
                     o.densify.motion_prior_weight = m;
                     o.persistence_gate = g;
+                    o.trackless_background = f;
+                    o.min_region = r;
                     o
                 })
                 .collect();
@@ -507,7 +552,7 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
                 for (v, variant) in variants.iter().enumerate() {
                     let seg = segmo::pipeline::masks_from_scores(&clip, scored.clone(), variant, &dev, |_, _, _| {})?;
                     let label = if variants.len() > 1 {
-                        format!("{name} [strides {}, extend {}, motion {}, gate {:?}]", variant.max_object_strides, variant.objects.extend_threshold, variant.densify.motion_prior_weight, variant.persistence_gate)
+                        format!("{name} [strides {}, extend {}, motion {}, gate {:?}, trackless {:?}, min region {:?}]", variant.max_object_strides, variant.objects.extend_threshold, variant.densify.motion_prior_weight, variant.persistence_gate, variant.trackless_background.map(|f| f.reach_strides), variant.min_region)
                     } else {
                         name.clone()
                     };
@@ -533,7 +578,7 @@ fn run(cli: Cli) -> Result<(), SegmoError> {
             }
             for (variant, scores) in variants.iter().zip(scores) {
                 if variants.len() > 1 {
-                    println!("\n== object strides {}, extend threshold {}, motion prior {}, persistence gate {:?}", variant.max_object_strides, variant.objects.extend_threshold, variant.densify.motion_prior_weight, variant.persistence_gate);
+                    println!("\n== object strides {}, extend threshold {}, motion prior {}, persistence gate {:?}, trackless background {:?}, min region {:?}", variant.max_object_strides, variant.objects.extend_threshold, variant.densify.motion_prior_weight, variant.persistence_gate, variant.trackless_background.map(|f| f.reach_strides), variant.min_region);
                 }
                 print!("{}", segmo::eval::EvalReport::new(scores, Default::default()).table());
             }
@@ -804,7 +849,27 @@ fn flow_device(pref: &str) -> Result<ComputeDevice, SegmoError> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_gate;
+    use super::{parse_fraction, parse_gate, parse_reach};
+
+    #[test]
+    fn region_fractions_parse_and_bad_ones_say_what_is_expected() {
+        assert_eq!(parse_fraction("off").unwrap(), None);
+        assert_eq!(parse_fraction("0.001").unwrap(), Some(0.001));
+        for bad in ["1", "-0.1", "x", "NaN"] {
+            let e = parse_fraction(bad).unwrap_err().to_string();
+            assert!(e.contains("expected `off` or a fraction"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn trackless_reaches_parse_and_bad_ones_say_what_is_expected() {
+        assert_eq!(parse_reach("off").unwrap(), None);
+        assert_eq!(parse_reach("4").unwrap(), Some(4.0));
+        for bad in ["-1", "x", "inf", ""] {
+            let e = parse_reach(bad).unwrap_err().to_string();
+            assert!(e.contains("expected `off` or a reach"), "{bad}: {e}");
+        }
+    }
 
     #[test]
     fn persistence_gates_parse_and_bad_ones_say_what_is_expected() {

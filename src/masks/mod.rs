@@ -4,6 +4,8 @@ pub mod colour_model;
 pub mod densify;
 pub mod motion_prior;
 pub mod seed_histogram;
+pub mod specks;
+pub mod trackless;
 #[cfg(gpu)]
 pub mod gpu;
 
