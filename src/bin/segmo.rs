@@ -381,26 +381,25 @@ fn parse_gate(s: &str) -> Result<Option<[f32; 2]>, SegmoError> {
     Ok(Some([lo, hi]))
 }
 
-/// `off` or a reach in grid strides (eval-lite's `--trackless-background`).
-fn parse_reach(s: &str) -> Result<Option<f32>, SegmoError> {
+/// `off` or a number that `valid` accepts; `flag` and `expected` name them in the error.
+fn parse_off_or(s: &str, flag: &str, expected: &str, valid: impl Fn(f32) -> bool) -> Result<Option<f32>, SegmoError> {
     if s == "off" {
         return Ok(None);
     }
     match s.parse::<f32>() {
-        Ok(r) if r.is_finite() && r >= 0.0 => Ok(Some(r)),
-        _ => Err(SegmoError::BadInput(format!("--trackless-background {s}: expected `off` or a reach in grid strides >= 0"))),
+        Ok(r) if valid(r) => Ok(Some(r)),
+        _ => Err(SegmoError::BadInput(format!("{flag} {s}: expected `off` or {expected}"))),
     }
+}
+
+/// `off` or a reach in grid strides (eval-lite's `--trackless-background`).
+fn parse_reach(s: &str) -> Result<Option<f32>, SegmoError> {
+    parse_off_or(s, "--trackless-background", "a reach in grid strides >= 0", |r| r.is_finite() && r >= 0.0)
 }
 
 /// `off` or a fraction of the frame in [0, 1) (eval-lite's `--min-region`).
 fn parse_fraction(s: &str) -> Result<Option<f32>, SegmoError> {
-    if s == "off" {
-        return Ok(None);
-    }
-    match s.parse::<f32>() {
-        Ok(r) if (0.0..1.0).contains(&r) => Ok(Some(r)),
-        _ => Err(SegmoError::BadInput(format!("--min-region {s}: expected `off` or a fraction of the frame in [0, 1)"))),
-    }
+    parse_off_or(s, "--min-region", "a fraction of the frame in [0, 1)", |r| (0.0..1.0).contains(&r))
 }
 
 /// `~/.cache/<name>` (the temp dir when there is no home).
